@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the project needs (only those missing) and builds.
+#   bash bootstrap.sh            release build in build/release (what runserver and bench run)
+#   bash bootstrap.sh debug      Debug build with AddressSanitizer + UBSan in build/debug (tests)
+#   bash bootstrap.sh packages   install packages only
+# Idempotent: a second run installs nothing and rebuilds only what changed.
+# Runs as root, or through sudo when not root.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git curl
+  libpistache-dev librdkafka-dev nlohmann-json3-dev libsqlite3-dev sqlite3
+  libgtest-dev libgmock-dev libcli11-dev prometheus-cpp-dev libcurl4-openssl-dev
+  kcat wrk
+)
+
+missing_packages() {
+  local p
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+install_packages() {
+  local missing
+  missing=$(missing_packages)
+  [ -z "$missing" ] && return 0
+  echo "bootstrap: installing:" $missing
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install packages" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  # shellcheck disable=SC2086
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # shellcheck disable=SC2086
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+}
+
+build() {
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S . -B "$dir" -G Ninja "$@"
+  fi
+  # Two cores: two jobs keep memory in bounds with sanitizers on.
+  cmake --build "$dir" -j "${BUILD_JOBS:-2}"
+}
+
+install_packages
+case "${1:-release}" in
+  packages) ;;
+  release) build build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo ;;
+  debug) build build/debug -DCMAKE_BUILD_TYPE=Debug -DCLAIMS_SANITIZE=ON ;;
+  *) echo "usage: bash bootstrap.sh [release|debug|packages]" >&2; exit 2 ;;
+esac

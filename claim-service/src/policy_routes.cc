@@ -1,0 +1,167 @@
+#include "claim_service/policy_routes.h"
+
+#include <charconv>
+
+#include "shared/http_problem.h"
+#include "shared/json_log.h"
+
+namespace claims {
+namespace {
+
+constexpr int64_t kDefaultLimit = 50;
+constexpr int64_t kMaxLimit = 500;
+
+HttpResponse Failure(const HttpRequest& request, const Status& status) {
+  if (status.code() == StatusCode::kInternal) {
+    Log(LogLevel::kError, "policy request failed",
+        {{"request_id", request.request_id}, {"error", status.ToString()}});
+  }
+  return ProblemFromStatus(status);
+}
+
+std::optional<int64_t> ParseInt(const std::string& text) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+struct ListQuery {
+  PolicyFilter filter;
+  PageRequest page;
+  bool by_cursor = false;
+};
+
+std::optional<ListQuery> ParseListQuery(const HttpRequest& request, FieldErrors* errors) {
+  ListQuery q;
+  q.page.limit = kDefaultLimit;
+  for (const auto& [name, value] : request.query) {
+    const std::string location = "query." + name;
+    if (name == "status") {
+      q.filter.status = ParsePolicyStatus(value);
+      if (!q.filter.status) errors->push_back({location, "must be one of Active, Expired (any case)"});
+    } else if (name == "policy_type") {
+      q.filter.policy_type = ParsePolicyType(value);
+      if (!q.filter.policy_type) {
+        errors->push_back({location, "must be one of Life, Health, Car, Home (any case)"});
+      }
+    } else if (name == "limit") {
+      const auto limit = ParseInt(value);
+      if (!limit || *limit < 1 || *limit > kMaxLimit) {
+        errors->push_back({location, "must be a whole number from 1 to " + std::to_string(kMaxLimit)});
+      } else {
+        q.page.limit = *limit;
+      }
+    } else if (name == "offset") {
+      const auto offset = ParseInt(value);
+      if (!offset || *offset < 0) {
+        errors->push_back({location, "must be a whole number, 0 or more"});
+      } else {
+        q.page.offset = *offset;
+      }
+    } else if (name == "cursor") {
+      // A cursor is "p" and the position of the last policy of the previous page.
+      const auto position = value.size() > 1 && value[0] == 'p' ? ParseInt(value.substr(1)) : std::nullopt;
+      if (!position || *position < 0) {
+        errors->push_back({location, "is not a cursor this API issued"});
+      } else {
+        q.page.after_position = *position;
+        q.by_cursor = true;
+      }
+    } else {
+      errors->push_back({location, "is not a query parameter of this endpoint (status, policy_type, "
+                                   "limit, offset, cursor)"});
+    }
+  }
+  if (q.by_cursor && request.query.count("offset") != 0) {
+    errors->push_back({"query.offset", "cannot be combined with cursor"});
+  }
+  if (!errors->empty()) return std::nullopt;
+  return q;
+}
+
+// The link to the next page, keeping the filters: "</policies?...>; rel=\"next\"".
+std::string NextLink(const ListQuery& q, const PolicyPage& page) {
+  std::string link = "/policies?limit=" + std::to_string(q.page.limit);
+  if (q.filter.status) link += "&status=" + std::string(PolicyStatusName(*q.filter.status));
+  if (q.filter.policy_type) link += "&policy_type=" + std::string(PolicyTypeName(*q.filter.policy_type));
+  if (q.by_cursor || q.page.offset == 0) {
+    link += "&cursor=p" + std::to_string(page.last_position);
+  } else {
+    link += "&offset=" + std::to_string(q.page.offset + q.page.limit);
+  }
+  return "<" + link + ">; rel=\"next\"";
+}
+
+HttpResponse CreatePolicy(PolicyService& service, const HttpRequest& request) {
+  nlohmann::json body;
+  HttpResponse problem;
+  if (!ParseJsonBody(request, &body, &problem)) return problem;
+  FieldErrors errors;
+  auto decoded = DecodePolicyWrite(body, PolicyWrite::kCreate, &errors);
+  if (!decoded) return ValidationFailed(errors);
+  StatusOr<Policy> policy = service.Create(decoded->fields);
+  if (!policy.ok()) return Failure(request, policy.status());
+  return JsonResponse(201, EncodePolicy(*policy))
+      .WithHeader("Location", "/policies/" + policy->policy_id);
+}
+
+HttpResponse GetPolicy(PolicyService& service, const HttpRequest& request) {
+  StatusOr<Policy> policy = service.Get(request.path_params.at("policy_id"));
+  if (!policy.ok()) return Failure(request, policy.status());
+  return JsonResponse(200, EncodePolicy(*policy));
+}
+
+HttpResponse ListPolicies(PolicyService& service, const HttpRequest& request) {
+  FieldErrors errors;
+  auto query = ParseListQuery(request, &errors);
+  if (!query) return ValidationFailed(errors);
+  StatusOr<PolicyPage> page = service.List(query->filter, query->page);
+  if (!page.ok()) return Failure(request, page.status());
+  nlohmann::json list = nlohmann::json::array();
+  for (const Policy& p : page->policies) list.push_back(EncodePolicy(p));
+  HttpResponse response = JsonResponse(200, list);
+  if (static_cast<int64_t>(page->policies.size()) == query->page.limit) {
+    response.WithHeader("Link", NextLink(*query, *page));
+  }
+  return response;
+}
+
+HttpResponse ReplacePolicy(PolicyService& service, const HttpRequest& request) {
+  const std::string& policy_id = request.path_params.at("policy_id");
+  nlohmann::json body;
+  HttpResponse problem;
+  if (!ParseJsonBody(request, &body, &problem)) return problem;
+  FieldErrors errors;
+  auto decoded = DecodePolicyWrite(body, PolicyWrite::kReplace, &errors);
+  if (decoded && decoded->policy_id && *decoded->policy_id != policy_id) {
+    errors.push_back({"body.policy_id", "must match the policy_id in the path (" + policy_id + ")"});
+  }
+  if (!errors.empty()) return ValidationFailed(errors);
+  StatusOr<Policy> policy = service.Replace(policy_id, *decoded);
+  if (!policy.ok()) return Failure(request, policy.status());
+  return JsonResponse(200, EncodePolicy(*policy));
+}
+
+HttpResponse DeletePolicy(PolicyService& service, const HttpRequest& request) {
+  const Status deleted = service.Delete(request.path_params.at("policy_id"));
+  if (!deleted.ok()) return Failure(request, deleted);
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+}  // namespace
+
+void AddPolicyRoutes(PolicyService& service, Router* router) {
+  const auto bind = [&service](HttpResponse (*fn)(PolicyService&, const HttpRequest&)) {
+    return [&service, fn](const HttpRequest& request) { return fn(service, request); };
+  };
+  router->Add("POST", "/policies", bind(&CreatePolicy));
+  router->Add("GET", "/policies", bind(&ListPolicies));
+  router->Add("GET", "/policies/{policy_id}", bind(&GetPolicy));
+  router->Add("PUT", "/policies/{policy_id}", bind(&ReplacePolicy));
+  router->Add("DELETE", "/policies/{policy_id}", bind(&DeletePolicy));
+}
+
+}  // namespace claims

@@ -1,0 +1,49 @@
+// embedded-broker: hosts librdkafka's mock Kafka cluster for local runs and tests, with every
+// topic of the catalog created. Prints the bootstrap list, writes it to
+// <data-dir>/broker/bootstrap.servers (read by the services and scripts), and runs until
+// SIGINT or SIGTERM, then removes that file. State is in memory only.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "shared/json_log.h"
+#include "shared/mock_kafka_cluster.h"
+#include "shared/process.h"
+#include "shared/topic_catalog.h"
+
+int main(int argc, char** argv) {
+  claims::BlockTerminationSignals();
+  int brokers = 3;
+  std::string data_dir = "data";
+  CLI::App app{"embedded-broker: librdkafka's mock Kafka cluster with the product's topics"};
+  app.add_option("--brokers", brokers, "Number of mock brokers")
+      ->check(CLI::Range(1, 9))->capture_default_str();
+  app.add_option("--data-dir", data_dir, "Writes <data-dir>/broker/bootstrap.servers")
+      ->envname("DATA_DIR")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  claims::SetLogService("embedded-broker", "");
+
+  auto cluster = claims::MockKafkaCluster::Start(brokers);
+  if (!cluster.ok()) {
+    std::cerr << "embedded-broker: " << cluster.status().ToString() << "\n";
+    return 1;
+  }
+  const std::string file = data_dir + "/broker/bootstrap.servers";
+  const claims::Status written =
+      claims::WriteFileAtomically(file, (*cluster)->bootstrap_servers() + "\n");
+  if (!written.ok()) {
+    std::cerr << "embedded-broker: " << written.ToString() << "\n";
+    return 1;
+  }
+  std::cout << "embedded Kafka broker (" << brokers << " brokers): "
+            << (*cluster)->bootstrap_servers() << "\n";
+  for (const claims::TopicSpec& t : claims::AllTopics()) {
+    std::cout << "  topic " << t.name << " (" << t.partitions << " partitions)\n";
+  }
+  std::cout << "  bootstrap list written to " << file << std::endl;
+
+  claims::WaitForTerminationSignal();
+  std::error_code ec;
+  std::filesystem::remove(file, ec);
+  return 0;
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Starts the local stack from an existing build and supervises it:
+#   the embedded Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS is set), then claim-service.
+# Prints where everything listens. On Ctrl-C or SIGTERM, or when any child exits, stops every
+# child it started and waits for them: nothing is left behind.
+#   bash scripts/run_stack.sh BUILD_DIR
+# Environment: DATA_DIR (default ./data), CLAIM_SERVICE_PORT (default 8000; 0 picks a free
+# port), and everything claim-service reads (README "Configuration").
+set -euo pipefail
+build_dir=$(cd "${1:?usage: run_stack.sh BUILD_DIR}" && pwd)
+export DATA_DIR=${DATA_DIR:-$PWD/data}
+mkdir -p "$DATA_DIR"
+DATA_DIR=$(cd "$DATA_DIR" && pwd)
+export CLAIM_SERVICE_PORT=${CLAIM_SERVICE_PORT:-8000}
+export CLAIM_SERVICE_HOST=${CLAIM_SERVICE_HOST:-127.0.0.1}
+
+children=()
+stopping=0
+stop_all() {
+  [ "$stopping" = 1 ] && return
+  stopping=1
+  trap - INT TERM
+  local pid
+  for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${children[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "run_stack: stopped"
+}
+trap 'stop_all; exit 0' INT TERM
+trap 'stop_all' EXIT
+
+wait_for_file() {  # path timeout_seconds pid
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    [ -s "$1" ] && return 0
+    kill -0 "$3" 2>/dev/null || { echo "run_stack: process $3 exited before writing $1" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "run_stack: timed out waiting for $1" >&2
+  return 1
+}
+
+if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  rm -f "$DATA_DIR/broker/bootstrap.servers"
+  "$build_dir/scripts/embedded-broker" --data-dir "$DATA_DIR" &
+  children+=($!)
+  wait_for_file "$DATA_DIR/broker/bootstrap.servers" 30 "${children[-1]}"
+  KAFKA_BOOTSTRAP_SERVERS=$(cat "$DATA_DIR/broker/bootstrap.servers")
+  export KAFKA_PROFILE=${KAFKA_PROFILE:-dev}
+fi
+export KAFKA_BOOTSTRAP_SERVERS
+
+port_file="$DATA_DIR/claim-service/port"
+rm -f "$port_file"
+"$build_dir/claim-service/claim-service" --data-dir "$DATA_DIR" --port-file "$port_file" &
+children+=($!)
+wait_for_file "$port_file" 60 "${children[-1]}"
+port=$(cat "$port_file")
+
+cat <<INFO
+
+  claim-service   http://$CLAIM_SERVICE_HOST:$port   (policies: /policies, health: /healthz /readyz, /metrics)
+  Kafka           $KAFKA_BOOTSTRAP_SERVERS
+  data            $DATA_DIR
+  watch events    kcat -b $KAFKA_BOOTSTRAP_SERVERS -C -t policy-created -f '%k %s\n'
+
+  Ctrl-C stops everything.
+INFO
+echo "run_stack: ready"
+
+# Run until a signal arrives or a child exits on its own.
+set +e
+wait -n "${children[@]}"
+status=$?
+set -e
+if [ "$stopping" = 0 ]; then
+  echo "run_stack: a process exited (status $status); stopping the rest" >&2
+  stop_all
+  exit 1
+fi

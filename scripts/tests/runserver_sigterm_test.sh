@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# runserver's stack (embedded broker + claim-service) answers HTTP, and on SIGTERM every
+# process it started exits and nothing is left behind.
+#   bash runserver_sigterm_test.sh BUILD_DIR
+set -euo pipefail
+build_dir=$1
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+data_dir=$(mktemp -d /tmp/runserver_sigterm.XXXXXX)
+log="$data_dir/stack.log"
+cleanup() { pkill -KILL -f -- "$data_dir" 2>/dev/null || true; rm -rf "$data_dir"; }
+trap cleanup EXIT
+
+DATA_DIR="$data_dir" CLAIM_SERVICE_PORT=0 ACCESS_LOG=false \
+  bash "$here/../run_stack.sh" "$build_dir" >"$log" 2>&1 &
+stack=$!
+
+for _ in $(seq 1 600); do
+  grep -q "run_stack: ready" "$log" && break
+  kill -0 "$stack" 2>/dev/null || { echo "FAIL: stack exited early"; cat "$log"; exit 1; }
+  sleep 0.1
+done
+grep -q "run_stack: ready" "$log" || { echo "FAIL: stack not ready in 60 s"; cat "$log"; exit 1; }
+
+port=$(cat "$data_dir/claim-service/port")
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")
+[ "$code" = 200 ] || { echo "FAIL: /healthz answered $code"; cat "$log"; exit 1; }
+pgrep -f -- "$data_dir" >/dev/null || { echo "FAIL: no child processes found"; exit 1; }
+
+kill -TERM "$stack"
+for _ in $(seq 1 300); do
+  kill -0 "$stack" 2>/dev/null || break
+  sleep 0.1
+done
+if kill -0 "$stack" 2>/dev/null; then echo "FAIL: run_stack still running 30 s after SIGTERM"; cat "$log"; exit 1; fi
+wait "$stack" || { echo "FAIL: run_stack exited with $?"; cat "$log"; exit 1; }
+if pgrep -af -- "$data_dir"; then echo "FAIL: processes left behind"; exit 1; fi
+grep -q '"msg":"claim-service stopped"' "$log" || { echo "FAIL: claim-service did not stop cleanly"; cat "$log"; exit 1; }
+[ ! -e "$data_dir/broker/bootstrap.servers" ] || { echo "FAIL: broker did not clean up"; exit 1; }
+echo "PASS: every process exited on SIGTERM"

@@ -1,0 +1,40 @@
+// Time as a seam: production code asks a Clock; tests hand it a ManualClock.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+namespace claims {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::system_clock::time_point Now() const = 0;
+};
+
+// The real wall clock. Thread-safe.
+class SystemClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point Now() const override {
+    return std::chrono::system_clock::now();
+  }
+};
+
+// A clock that moves only when told. Thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(std::chrono::system_clock::time_point start) : now_(start.time_since_epoch().count()) {}
+  std::chrono::system_clock::time_point Now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::system_clock::duration(now_.load()));
+  }
+  void Advance(std::chrono::system_clock::duration d) { now_ += d.count(); }
+
+ private:
+  std::atomic<std::chrono::system_clock::rep> now_;
+};
+
+// RFC 3339 UTC with milliseconds: "2026-11-22T12:51:00.123Z".
+std::string FormatRfc3339(std::chrono::system_clock::time_point t);
+
+}  // namespace claims

@@ -1,0 +1,39 @@
+// The one error shape of every HTTP API in the product: RFC 9457 problem details,
+// served as application/problem+json:
+//   {"type":"/problems/validation-error","title":"Validation failed","status":422,
+//    "detail":"2 fields are invalid","instance":"/policies","request_id":"...",
+//    "errors":[{"location":"body.end_date","reason":"must be after start_date"}]}
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "shared/field_error.h"
+#include "shared/http_types.h"
+#include "shared/status.h"
+
+namespace claims {
+
+// A problem answer. `slug` names the type ("/problems/<slug>"); `errors` is emitted when not empty.
+HttpResponse Problem(int status, std::string_view slug, std::string_view title, std::string detail,
+                     const FieldErrors& errors = {});
+
+// Common problems.
+HttpResponse MalformedJson(std::string detail);
+HttpResponse ValidationFailed(const FieldErrors& errors);
+HttpResponse NotFoundProblem(std::string detail);
+HttpResponse ConflictProblem(std::string detail);
+
+// The answer for a failed Status from lower layers: kInvalidArgument 422, kNotFound 404,
+// kConflict and kFailedPrecondition 409, kUnavailable 503 (with Retry-After), kInternal 500.
+HttpResponse ProblemFromStatus(const Status& status);
+
+// Parses a JSON body. On failure returns false and sets *problem to a 400 naming the position.
+bool ParseJsonBody(const HttpRequest& request, nlohmann::json* body, HttpResponse* problem);
+
+// A 200/201 JSON answer.
+HttpResponse JsonResponse(int status, const nlohmann::json& body);
+
+}  // namespace claims

@@ -1,0 +1,58 @@
+// KafkaEventPublisher: an EventPublisher over a librdkafka idempotent producer.
+// A background thread serves delivery reports: each failed delivery is logged with its event id
+// and counted in claims_events_failed_total; successes in claims_events_delivered_total.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include "shared/event_publisher.h"
+#include "shared/kafka_config.h"
+
+typedef struct rd_kafka_s rd_kafka_t;
+typedef struct rd_kafka_message_s rd_kafka_message_t;
+
+namespace claims {
+
+class KafkaEventPublisher final : public EventPublisher {
+ public:
+  // Errors: kInvalidArgument for a bad setting. Connecting happens in the background; a broker
+  // that is down is not an error here (see CheckBroker).
+  static StatusOr<std::unique_ptr<KafkaEventPublisher>> Create(const KafkaSettings& settings,
+                                                                prometheus::Registry& metrics);
+  ~KafkaEventPublisher() override;  // flushes for up to 10 s, then drops what is left
+  KafkaEventPublisher(const KafkaEventPublisher&) = delete;
+  KafkaEventPublisher& operator=(const KafkaEventPublisher&) = delete;
+
+  Status Publish(const OutgoingEvent& event) override;
+
+  // Waits until every queued event is delivered or failed, up to `timeout`.
+  // Errors: kUnavailable if events are still queued when the time is up.
+  Status Flush(std::chrono::milliseconds timeout);
+
+  // Asks the cluster for metadata. OK when a broker answered within `timeout`.
+  Status CheckBroker(std::chrono::milliseconds timeout);
+
+  uint64_t delivered() const { return delivered_.load(); }
+  uint64_t failed() const { return failed_.load(); }
+
+ private:
+  explicit KafkaEventPublisher(prometheus::Registry& metrics);
+  void OnDelivery(const rd_kafka_message_t& message);
+  void PollLoop();
+
+  rd_kafka_t* producer_ = nullptr;  // set once by Create
+  prometheus::Counter& delivered_counter_;
+  prometheus::Counter& failed_counter_;
+  std::atomic<uint64_t> delivered_{0};
+  std::atomic<uint64_t> failed_{0};
+  std::atomic<bool> stop_{false};
+  std::thread poller_;
+};
+
+}  // namespace claims

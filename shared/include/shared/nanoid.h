@@ -1,0 +1,16 @@
+// Nanoid identifiers: 21 characters from the URL-safe alphabet A-Za-z0-9_- (126 random bits),
+// as the claims seed data used. Drawn from the kernel's CSPRNG (getrandom). Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace claims {
+
+inline constexpr size_t kNanoidLength = 21;
+
+std::string NewNanoid();
+// True when `id` has the length and alphabet of a nanoid.
+bool IsNanoid(std::string_view id);
+
+}  // namespace claims

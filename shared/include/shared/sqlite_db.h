@@ -1,0 +1,112 @@
+// SQLite access: a connection with its prepared statements, and versioned schema migrations.
+//
+// Thread-safety: a SqliteDatabase and its statements are not thread-safe.
+// REQUIRES: external synchronization (callers hold one mutex around each use).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "shared/status.h"
+
+namespace claims {
+
+// A prepared statement owned by its SqliteDatabase. Bind indexes start at 1, columns at 0.
+class SqliteStatement {
+ public:
+  explicit SqliteStatement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~SqliteStatement() { sqlite3_finalize(stmt_); }
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+
+  SqliteStatement& Bind(int index, int64_t value);
+  SqliteStatement& Bind(int index, std::string_view value);
+  SqliteStatement& Bind(int index, const std::optional<std::string>& value);
+  SqliteStatement& BindNull(int index);
+
+  // Runs one step: true if a row is available, false when done.
+  // Errors: kConflict for a constraint violation, kUnavailable when the database is busy,
+  // kInternal otherwise.
+  StatusOr<bool> Step();
+  // Steps to completion, ignoring rows.
+  Status Run();
+  // Resets for reuse and clears the bindings. Always call before binding again.
+  void Reset();
+
+  int64_t ColumnInt(int column) const;
+  std::string ColumnText(int column) const;
+  std::optional<std::string> ColumnOptionalText(int column) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+// One schema step. Versions start at 1 and are dense; the applied version is kept in
+// PRAGMA user_version.
+struct Migration {
+  int version;
+  std::string_view sql;
+};
+
+class SqliteDatabase {
+ public:
+  // Opens (creating if needed) the database at `path` (":memory:" for tests) in WAL journal mode
+  // with synchronous=FULL, foreign keys on and a 5 s busy timeout.
+  // Errors: kInternal naming the path and SQLite's message.
+  static StatusOr<std::unique_ptr<SqliteDatabase>> Open(const std::string& path);
+  ~SqliteDatabase();
+  SqliteDatabase(const SqliteDatabase&) = delete;
+  SqliteDatabase& operator=(const SqliteDatabase&) = delete;
+
+  Status Exec(std::string_view sql);
+
+  // A statement for `sql`, prepared once and cached for the database's lifetime, reset and ready
+  // to bind. The pointer stays valid while the database lives.
+  StatusOr<SqliteStatement*> Prepare(const std::string& sql);
+
+  // Applies every migration above the current user_version, each in its own transaction.
+  // Errors: kFailedPrecondition if the database is newer than the newest migration known.
+  Status Migrate(std::span<const Migration> migrations);
+  StatusOr<int> SchemaVersion();
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it returns an error.
+  template <typename Body>
+  Status InTransaction(Body&& body) {
+    CLAIMS_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    Status s = body();
+    if (!s.ok()) {
+      (void)Exec("ROLLBACK");
+      return s;
+    }
+    s = Exec("COMMIT");
+    if (!s.ok()) (void)Exec("ROLLBACK");
+    return s;
+  }
+
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t ChangedRows() const { return sqlite3_changes64(db_); }
+
+  // Maps the connection's last error to a Status with `what` as context.
+  Status LastError(std::string_view what) const;
+
+ private:
+  explicit SqliteDatabase(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> statements_;
+};
+
+// A connection and the mutex that serializes its use, shared by the stores of one database.
+struct LockedDatabase {
+  std::unique_ptr<SqliteDatabase> db;  // guarded by mu
+  std::mutex mu;
+};
+
+}  // namespace claims

@@ -1,0 +1,34 @@
+#include "shared/date.h"
+
+#include <cstdio>
+
+namespace claims {
+
+StatusOr<Date> Date::ParseIso(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  const auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' && digit(0) &&
+                      digit(1) && digit(2) && digit(3) && digit(5) && digit(6) && digit(8) &&
+                      digit(9);
+  if (!shaped) return InvalidArgument("is not an ISO 8601 date (expected YYYY-MM-DD)");
+  const auto number = [&](size_t pos, size_t len) {
+    int n = 0;
+    for (size_t i = pos; i < pos + len; ++i) n = n * 10 + (text[i] - '0');
+    return n;
+  };
+  const std::chrono::year_month_day ymd{std::chrono::year{number(0, 4)},
+                                        std::chrono::month{static_cast<unsigned>(number(5, 2))},
+                                        std::chrono::day{static_cast<unsigned>(number(8, 2))}};
+  if (!ymd.ok()) return InvalidArgument("is not a day of the calendar");
+  return Date(ymd);
+}
+
+std::string Date::ToIso() const {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd_.year()),
+                static_cast<unsigned>(ymd_.month()), static_cast<unsigned>(ymd_.day()));
+  return buf;
+}
+
+}  // namespace claims

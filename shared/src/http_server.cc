@@ -1,0 +1,242 @@
+#include "shared/http_server.h"
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+
+#include <atomic>
+#include <thread>
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+
+#include "shared/http_problem.h"
+#include "shared/json_log.h"
+#include "shared/nanoid.h"
+
+namespace claims {
+namespace {
+
+using namespace Pistache;
+
+// A response header with a name chosen at run time. Pistache 0.0.5 drops raw response headers
+// (headers().addRaw), so every header we send goes through a typed Header like this one.
+class NamedHeader final : public Http::Header::Header {
+ public:
+  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+  uint64_t hash() const override { return Http::Header::detail::hash(name_.c_str()); }
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+bool IsRequestIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
+std::string RequestIdFor(const std::optional<std::string>& given) {
+  if (given && !given->empty() && given->size() <= 64) {
+    bool ok = true;
+    for (char c : *given) ok = ok && IsRequestIdChar(c);
+    if (ok) return *given;
+  }
+  return NewNanoid();
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+struct HttpServer::State {
+  const Router* router = nullptr;
+  HttpServerOptions options;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
+  std::atomic<bool> stopped{false};
+  prometheus::Family<prometheus::Counter>* requests = nullptr;
+  prometheus::Family<prometheus::Histogram>* durations = nullptr;
+  std::unique_ptr<Http::Endpoint> endpoint;
+};
+
+namespace {
+
+class PistacheHandler final : public Http::Handler {
+ public:
+  HTTP_PROTOTYPE(PistacheHandler)
+
+  explicit PistacheHandler(std::shared_ptr<HttpServer::State> state) : state_(std::move(state)) {}
+
+  void onRequest(const Http::Request& pistache_request, Http::ResponseWriter writer) override {
+    HttpServer::State& state = *state_;
+    ++state.in_flight;
+    const auto started = std::chrono::steady_clock::now();
+    HttpRequest request;
+    HttpResponse response;
+    std::string pattern;
+    try {
+      request = Convert(pistache_request);
+      response = Handle(&request, &pattern);
+    } catch (const std::exception& e) {
+      // Nothing throws out of a handler: answer in our shape and keep the detail in the log.
+      Log(LogLevel::kError, "unhandled exception in request handler",
+          {{"request_id", request.request_id}, {"error", e.what()}});
+      response = ProblemFromStatus(Internal(e.what()));
+    }
+    const bool close = state.draining.load() || ClientAsksToClose(pistache_request);
+    Send(std::move(response), request.request_id, close, &writer, request, pattern, started);
+    --state.in_flight;
+  }
+
+ private:
+  HttpRequest Convert(const Http::Request& in) const {
+    HttpRequest r;
+    r.method = Http::methodString(in.method());
+    r.path = Router::NormalizePath(in.resource());
+    for (auto it = in.query().parameters_begin(); it != in.query().parameters_end(); ++it) {
+      r.query[it->first] = it->second;
+    }
+    for (const auto& [name, raw] : in.headers().rawList()) r.headers[Lower(name)] = raw.value();
+    if (auto ct = in.headers().tryGet<Http::Header::ContentType>()) {
+      r.headers["content-type"] = ct->mime().toString();
+    }
+    r.body = in.body();
+    r.request_id = RequestIdFor(r.Header("x-request-id"));
+    r.client = in.address().host();
+    return r;
+  }
+
+  HttpResponse Handle(HttpRequest* request, std::string* pattern) const {
+    HttpServer::State& state = *state_;
+    if (state.draining.load()) {
+      return Problem(503, "unavailable", "Service unavailable", "the instance is shutting down")
+          .WithHeader("Retry-After", "1");
+    }
+    if (request->body.size() > state.options.max_body_bytes) {
+      return Problem(413, "payload-too-large", "Payload too large",
+                     "the body has " + std::to_string(request->body.size()) +
+                         " bytes; the limit is " + std::to_string(state.options.max_body_bytes));
+    }
+    Router::Match match = state.router->Find(request);
+    if (match.handler == nullptr) return std::move(match.fallback);
+    *pattern = std::move(match.pattern);
+    return (*match.handler)(*request);
+  }
+
+  static bool ClientAsksToClose(const Http::Request& in) {
+    auto connection = in.headers().tryGet<Http::Header::Connection>();
+    return connection && connection->control() == Http::ConnectionControl::Close;
+  }
+
+  void Send(HttpResponse response, const std::string& request_id, bool close,
+            Http::ResponseWriter* writer, const HttpRequest& request, const std::string& pattern,
+            std::chrono::steady_clock::time_point started) const {
+    HttpServer::State& state = *state_;
+    auto& headers = writer->headers();
+    if (!(response.status == 204 && response.body.empty())) {
+      headers.add(std::make_shared<NamedHeader>("Content-Type", response.content_type));
+    }
+    for (auto& [name, value] : response.headers) {
+      headers.add(std::make_shared<NamedHeader>(std::move(name), std::move(value)));
+    }
+    headers.add(std::make_shared<NamedHeader>("X-Request-Id", request_id));
+    // Pistache has already put its own Connection header (Close when the request had none) in
+    // the collection, and add() does not replace: remove it first.
+    headers.remove<Http::Header::Connection>();
+    headers.add<Http::Header::Connection>(close ? Http::ConnectionControl::Close
+                                                : Http::ConnectionControl::KeepAlive);
+    writer->send(static_cast<Http::Code>(response.status), response.body);
+
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::string route = pattern.empty() ? "unmatched" : pattern;
+    state.requests->Add({{"method", request.method}, {"route", route},
+                         {"status", std::to_string(response.status)}})
+        .Increment();
+    state.durations
+        ->Add({{"route", route}},
+              prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05, 0.1, 0.25, 0.5, 1, 2.5})
+        .Observe(seconds);
+    if (state.options.access_log) {
+      Log(LogLevel::kInfo, "request",
+          {{"request_id", request_id},
+           {"method", request.method},
+           {"path", request.path},
+           {"status", response.status},
+           {"duration_ms", seconds * 1000.0},
+           {"client", request.client}});
+    }
+  }
+
+  std::shared_ptr<HttpServer::State> state_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const Router& router,
+                                                        const HttpServerOptions& options,
+                                                        prometheus::Registry& metrics) {
+  std::unique_ptr<HttpServer> server(new HttpServer());
+  auto state = std::make_shared<State>();
+  state->router = &router;
+  state->options = options;
+  state->requests = &prometheus::BuildCounter()
+                         .Name("claims_http_requests_total")
+                         .Help("HTTP requests answered, by method, route and status")
+                         .Register(metrics);
+  state->durations = &prometheus::BuildHistogram()
+                          .Name("claims_http_request_duration_seconds")
+                          .Help("Time from a request's arrival to its answer, by route")
+                          .Register(metrics);
+  try {
+    const Address address(options.host, Port(options.port));
+    state->endpoint = std::make_unique<Http::Endpoint>(address);
+    // Pistache refuses a request larger than maxRequestSize itself, with a plain-text 413 and
+    // a connection it does not reset. Its cap is set at 4x the body limit (plus headers) so that
+    // bodies over our limit are refused by Handle() in the problem shape; only bodies over 4x
+    // meet Pistache's answer (still a 413). Buffers grow with the request; nothing is reserved.
+    auto opts = Http::Endpoint::options()
+                    .threads(options.threads)
+                    .flags(Tcp::Options::ReuseAddr)
+                    .maxRequestSize(options.max_body_bytes * 4 + 16 * 1024)
+                    .maxResponseSize(64 * 1024 * 1024);
+    state->endpoint->init(opts);
+    state->endpoint->setHandler(std::make_shared<PistacheHandler>(state));
+    // serveThreaded() binds; an explicit bind() first would bind a second socket.
+    state->endpoint->serveThreaded();
+    server->port_ = static_cast<uint16_t>(state->endpoint->getPort());
+  } catch (const std::exception& e) {
+    return Unavailable("cannot serve HTTP on " + options.host + ":" +
+                       std::to_string(options.port) + ": " + e.what());
+  }
+  server->state_ = std::move(state);
+  return server;
+}
+
+HttpServer::~HttpServer() { Shutdown(std::chrono::seconds(5)); }
+
+void HttpServer::Shutdown(std::chrono::milliseconds drain) {
+  if (!state_ || state_->stopped.exchange(true)) return;
+  state_->draining = true;
+  const auto deadline = std::chrono::steady_clock::now() + drain;
+  while (state_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (state_->in_flight.load() > 0) {
+    Log(LogLevel::kWarn, "shutting down with requests still in flight",
+        {{"in_flight", state_->in_flight.load()}});
+  }
+  try {
+    state_->endpoint->shutdown();
+  } catch (const std::exception& e) {
+    Log(LogLevel::kWarn, "http shutdown failed", {{"error", e.what()}});
+  }
+}
+
+}  // namespace claims

@@ -1,0 +1,49 @@
+#include "shared/topic_catalog.h"
+
+#include <array>
+#include <vector>
+
+namespace claims {
+namespace {
+
+// Saga topics have 6 partitions: payment-service scales out to 6 instances that each own at
+// least one partition. Policy topics carry far less traffic.
+constexpr std::array<TopicSpec, 6> kPrimary{{
+    {topics::kPolicyCreated, 3, "policy_id", false},
+    {topics::kPolicyUpdated, 3, "policy_id", false},
+    {topics::kPolicyDeleted, 3, "policy_id", false},
+    {topics::kClaimEvents, 6, "claim_id", false},
+    {topics::kPaymentCommands, 6, "claim_id", true},
+    {topics::kPaymentEvents, 6, "claim_id", true},
+}};
+
+// Dead-letter topics get one partition: they are read by people and tools, rarely and in order.
+constexpr std::array<TopicSpec, 2> kDeadLetter{{
+    {"payment-commands.dlq", 1, "claim_id", false},
+    {"payment-events.dlq", 1, "claim_id", false},
+}};
+
+const std::vector<TopicSpec>& All() {
+  static const std::vector<TopicSpec>* all = [] {
+    auto* v = new std::vector<TopicSpec>(kPrimary.begin(), kPrimary.end());
+    v->insert(v->end(), kDeadLetter.begin(), kDeadLetter.end());
+    return v;
+  }();
+  return *all;
+}
+
+}  // namespace
+
+std::span<const TopicSpec> PrimaryTopics() { return kPrimary; }
+std::span<const TopicSpec> AllTopics() { return All(); }
+
+std::string DeadLetterTopic(std::string_view topic) { return std::string(topic) + ".dlq"; }
+
+const TopicSpec* FindTopic(std::string_view name) {
+  for (const TopicSpec& t : All()) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace claims

@@ -1,0 +1,50 @@
+// A blocking HTTP/1.1 client over libcurl for tests: one keep-alive connection per client.
+// Not thread-safe: one client per thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace claims::testing {
+
+struct HttpResult {
+  long status = 0;  // 0 when the request could not be sent
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string error;                           // curl's message when status is 0
+
+  nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
+  std::string Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(uint16_t port, std::string host = "127.0.0.1");
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  HttpResult Send(const std::string& method, const std::string& path, const std::string& body = "",
+                  const std::vector<std::string>& headers = {});
+  HttpResult Get(const std::string& path) { return Send("GET", path); }
+  HttpResult Post(const std::string& path, const nlohmann::json& body) {
+    return Send("POST", path, body.dump(), {"Content-Type: application/json"});
+  }
+  HttpResult Put(const std::string& path, const nlohmann::json& body) {
+    return Send("PUT", path, body.dump(), {"Content-Type: application/json"});
+  }
+  HttpResult Delete(const std::string& path) { return Send("DELETE", path); }
+
+ private:
+  std::string base_;
+  void* curl_;
+};
+
+}  // namespace claims::testing

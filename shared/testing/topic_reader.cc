@@ -1,0 +1,69 @@
+#include "testing/topic_reader.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <stdexcept>
+
+#include "shared/kafka_client.h"
+#include "shared/topic_catalog.h"
+
+namespace claims::testing {
+
+TopicReader::TopicReader(const std::string& bootstrap_servers, const std::string& topic)
+    : topic_(topic) {
+  const TopicSpec* spec = FindTopic(topic);
+  if (spec == nullptr) throw std::invalid_argument("not a catalog topic: " + topic);
+  KafkaSettings settings;
+  settings.bootstrap_servers = bootstrap_servers;
+  KafkaConfigEntries entries = ConsumerConfig(settings, "test-reader");
+  StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(entries);
+  if (!conf.ok()) throw std::runtime_error(conf.status().ToString());
+  StatusOr<rd_kafka_t*> rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  if (!rk.ok()) throw std::runtime_error(rk.status().ToString());
+  consumer_ = *rk;
+  rd_kafka_poll_set_consumer(consumer_);
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(spec->partitions);
+  for (int p = 0; p < spec->partitions; ++p) {
+    rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  rd_kafka_assign(consumer_, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+}
+
+TopicReader::~TopicReader() {
+  rd_kafka_consumer_close(consumer_);
+  rd_kafka_destroy(consumer_);
+}
+
+std::vector<ConsumedMessage> TopicReader::ReadUntil(
+    const std::function<bool(const std::vector<ConsumedMessage>&)>& done,
+    std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done(read_) && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ConsumedMessage c;
+      c.topic = rd_kafka_topic_name(m->rkt);
+      c.partition = m->partition;
+      if (m->key) c.key.assign(static_cast<const char*>(m->key), m->key_len);
+      if (m->payload) c.value.assign(static_cast<const char*>(m->payload), m->len);
+      rd_kafka_headers_t* headers = nullptr;
+      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name = nullptr;
+        const void* value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+                           RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+          c.headers[name] = std::string(static_cast<const char*>(value), size);
+        }
+      }
+      read_.push_back(std::move(c));
+    }
+    rd_kafka_message_destroy(m);
+  }
+  return read_;
+}
+
+}  // namespace claims::testing
