@@ -237,6 +237,9 @@ void HttpServer::Shutdown(std::chrono::milliseconds drain) {
   } catch (const std::exception& e) {
     Log(LogLevel::kWarn, "http shutdown failed", {{"error", e.what()}});
   }
+  // The endpoint owns the handlers and each handler shares this state: drop the endpoint to
+  // break the cycle.
+  state_->endpoint.reset();
 }
 
 }  // namespace claims

@@ -1,0 +1,107 @@
+// bench-limits: measures this machine's floors for durable writes, in the directory given, so
+// benchmarks can print the project's figures beside them:
+//   fdatasync: 256-byte appends, each followed by fdatasync (durable appends/s, p50/p99 latency)
+//   sqlite_commit: one row per transaction, WAL mode, synchronous=FULL (rows/s)
+//   sqlite_batch: rows inserted in one transaction (rows/s)
+// Prints one line per figure: "limit <name> <rate>/s p50_us=<..> p99_us=<..>".
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+#include "shared/sqlite_db.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Figures {
+  double rate = 0;
+  double p50_us = 0;
+  double p99_us = 0;
+};
+
+Figures Summarise(std::vector<double> latencies_us, double seconds, size_t operations) {
+  std::sort(latencies_us.begin(), latencies_us.end());
+  Figures f;
+  f.rate = static_cast<double>(operations) / seconds;
+  if (!latencies_us.empty()) {
+    f.p50_us = latencies_us[latencies_us.size() / 2];
+    f.p99_us = latencies_us[latencies_us.size() * 99 / 100];
+  }
+  return f;
+}
+
+double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+Figures FdatasyncRate(const std::string& dir, int count) {
+  const std::string path = dir + "/fdatasync.bench";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return {};
+  const std::string record(256, 'r');
+  std::vector<double> latencies;
+  const auto start = Clock::now();
+  for (int i = 0; i < count; ++i) {
+    const auto t0 = Clock::now();
+    if (::write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size())) break;
+    if (::fdatasync(fd) != 0) break;
+    latencies.push_back(Micros(Clock::now() - t0));
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  ::close(fd);
+  std::filesystem::remove(path);
+  return Summarise(std::move(latencies), seconds, static_cast<size_t>(count));
+}
+
+Figures SqliteRate(const std::string& dir, int count, bool one_transaction) {
+  const std::string path = dir + "/sqlite.bench";
+  std::filesystem::remove(path);
+  Figures f;
+  {
+    auto db = claims::SqliteDatabase::Open(path);
+    if (!db.ok()) return f;
+    if (!(*db)->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)").ok()) return f;
+    std::vector<double> latencies;
+    const std::string body(256, 'b');
+    const auto start = Clock::now();
+    if (one_transaction && !(*db)->Exec("BEGIN").ok()) return f;
+    for (int i = 0; i < count; ++i) {
+      const auto t0 = Clock::now();
+      auto stmt = (*db)->Prepare("INSERT INTO t (body) VALUES (?1)");
+      if (!stmt.ok()) return f;
+      (*stmt)->Bind(1, std::string_view(body));
+      if (!(*stmt)->Run().ok()) return f;
+      if (!one_transaction) latencies.push_back(Micros(Clock::now() - t0));
+    }
+    if (one_transaction && !(*db)->Exec("COMMIT").ok()) return f;
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    f = Summarise(std::move(latencies), seconds, static_cast<size_t>(count));
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  return f;
+}
+
+void Print(const char* name, const Figures& f) {
+  std::printf("limit %-14s %10.0f/s  p50_us=%.0f p99_us=%.0f\n", name, f.rate, f.p50_us, f.p99_us);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = ".";
+  int count = 2000;
+  CLI::App app{"bench-limits: the machine's durable-write floors"};
+  app.add_option("--dir", dir, "Directory on the disk to measure")->capture_default_str();
+  app.add_option("--count", count, "Operations per figure")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  std::filesystem::create_directories(dir);
+  Print("fdatasync", FdatasyncRate(dir, count));
+  Print("sqlite_commit", SqliteRate(dir, count, false));
+  Print("sqlite_batch", SqliteRate(dir, count * 100, true));
+  return 0;
+}
