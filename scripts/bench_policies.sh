@@ -47,7 +47,7 @@ run() {
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   local errors
-  errors=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+  errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
   names+=("$name")
   rates+=("$rps")
   printf '%-22s %10s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"

@@ -33,26 +33,26 @@ StatusOr<Policy> PolicyService::Get(const std::string& policy_id) { return store
 
 StatusOr<Policy> PolicyService::Replace(const std::string& policy_id,
                                         const PolicyWriteRequest& request) {
-  StatusOr<Policy> current = store_.Get(policy_id);
-  if (!current.ok()) return current.status();
-  if (request.expected_version && *request.expected_version != current->version) {
-    return Conflict("policy " + policy_id + " is at version " + std::to_string(current->version) +
-                    ", not " + std::to_string(*request.expected_version) + "; read it again");
-  }
-  Policy updated = *current;
-  updated.fields = request.fields;
-  updated.version = current->version + 1;
-  updated.updated_at = FormatRfc3339(clock_.Now());
-  CLAIMS_RETURN_IF_ERROR(store_.Replace(updated));
-  Publish(PolicyEventType::kUpdated, updated);
+  StatusOr<Policy> updated = store_.Update(policy_id, [&](const Policy& current) -> StatusOr<Policy> {
+    if (request.expected_version && *request.expected_version != current.version) {
+      return Conflict("policy " + policy_id + " is at version " + std::to_string(current.version) +
+                      ", not " + std::to_string(*request.expected_version) + "; read it again");
+    }
+    Policy next = current;
+    next.fields = request.fields;
+    next.version = current.version + 1;
+    next.updated_at = FormatRfc3339(clock_.Now());
+    return next;
+  });
+  if (!updated.ok()) return updated.status();
+  Publish(PolicyEventType::kUpdated, *updated);
   return updated;
 }
 
 Status PolicyService::Delete(const std::string& policy_id) {
-  StatusOr<Policy> current = store_.Get(policy_id);
-  if (!current.ok()) return current.status();
-  CLAIMS_RETURN_IF_ERROR(store_.Delete(policy_id));
-  Publish(PolicyEventType::kDeleted, *current);
+  StatusOr<Policy> deleted = store_.Delete(policy_id);
+  if (!deleted.ok()) return deleted.status();
+  Publish(PolicyEventType::kDeleted, *deleted);
   return Status::Ok();
 }
 

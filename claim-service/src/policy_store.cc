@@ -68,6 +68,25 @@ Status MemberConflict(const Policy& p, const Status& cause) {
                   p.fields.plan_group_number.value_or(""));
 }
 
+StatusOr<Policy> GetLocked(SqliteDatabase& db, const std::string& policy_id) {
+  StatusOr<SqliteStatement*> s =
+      db.Prepare(std::string("SELECT ") + kColumns + " FROM policies WHERE policy_id = ?1");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, std::string_view(policy_id));
+  StatusOr<bool> row = (*s)->Step();
+  if (!row.ok()) {
+    (*s)->Reset();
+    return row.status();
+  }
+  if (!*row) {
+    (*s)->Reset();
+    return NotFound("no policy with id " + policy_id);
+  }
+  StatusOr<Policy> policy = ReadPolicy(**s);
+  (*s)->Reset();
+  return policy;
+}
+
 }  // namespace
 
 Status PolicyStore::Insert(const Policy& policy) {
@@ -88,58 +107,52 @@ Status PolicyStore::Insert(const Policy& policy) {
 
 StatusOr<Policy> PolicyStore::Get(const std::string& policy_id) {
   std::lock_guard lock(db_->mu);
+  return GetLocked(*db_->db, policy_id);
+}
+
+StatusOr<Policy> PolicyStore::Update(
+    const std::string& policy_id,
+    const std::function<StatusOr<Policy>(const Policy& current)>& change) {
+  std::lock_guard lock(db_->mu);
   SqliteDatabase& db = *db_->db;
-  StatusOr<SqliteStatement*> s = db.Prepare(std::string("SELECT ") + kColumns +
-                                              " FROM policies WHERE policy_id = ?1");
-  if (!s.ok()) return s.status();
-  (*s)->Bind(1, std::string_view(policy_id));
-  StatusOr<bool> row = (*s)->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) {
+  StatusOr<Policy> updated = NotFound("no policy with id " + policy_id);
+  const Status done = db.InTransaction([&]() -> Status {
+    StatusOr<Policy> current = GetLocked(db, policy_id);
+    if (!current.ok()) return current.status();
+    updated = change(*current);
+    if (!updated.ok()) return updated.status();
+    StatusOr<SqliteStatement*> s = db.Prepare(
+        "UPDATE policies SET policyholder_name = ?2, policy_type = ?3, start_date = ?4, "
+        "end_date = ?5, premium_cents = ?6, status = ?7, customer_id = ?8, coverage_cents = ?9, "
+        "subscriber_number = ?10, plan_group_number = ?11, version = ?12, updated_at = ?14 "
+        "WHERE policy_id = ?1");
+    if (!s.ok()) return s.status();
+    BindPolicy(*s, *updated);
+    const Status run = (*s)->Run();
     (*s)->Reset();
-    return NotFound("no policy with id " + policy_id);
-  }
-  StatusOr<Policy> policy = ReadPolicy(**s);
-  (*s)->Reset();
-  return policy;
+    if (run.code() == StatusCode::kConflict) return MemberConflict(*updated, run);
+    return run;
+  });
+  if (!done.ok()) return done;
+  return updated;
 }
 
-Status PolicyStore::Replace(const Policy& policy) {
+StatusOr<Policy> PolicyStore::Delete(const std::string& policy_id) {
   std::lock_guard lock(db_->mu);
   SqliteDatabase& db = *db_->db;
-  StatusOr<SqliteStatement*> s = db.Prepare(
-      "UPDATE policies SET policyholder_name = ?2, policy_type = ?3, start_date = ?4, "
-      "end_date = ?5, premium_cents = ?6, status = ?7, customer_id = ?8, coverage_cents = ?9, "
-      "subscriber_number = ?10, plan_group_number = ?11, version = ?12, updated_at = ?14 "
-      "WHERE policy_id = ?1 AND version = ?12 - 1");
-  if (!s.ok()) return s.status();
-  BindPolicy(*s, policy);
-  const Status run = (*s)->Run();
-  (*s)->Reset();
-  if (run.code() == StatusCode::kConflict) return MemberConflict(policy, run);
-  CLAIMS_RETURN_IF_ERROR(run);
-  if (db.ChangedRows() == 1) return Status::Ok();
-  StatusOr<SqliteStatement*> exists = db.Prepare("SELECT 1 FROM policies WHERE policy_id = ?1");
-  if (!exists.ok()) return exists.status();
-  (*exists)->Bind(1, std::string_view(policy.policy_id));
-  StatusOr<bool> row = (*exists)->Step();
-  (*exists)->Reset();
-  if (!row.ok()) return row.status();
-  if (!*row) return NotFound("no policy with id " + policy.policy_id);
-  return Conflict("policy " + policy.policy_id +
-                  " was changed by another request since it was read; read it again");
-}
-
-Status PolicyStore::Delete(const std::string& policy_id) {
-  std::lock_guard lock(db_->mu);
-  SqliteDatabase& db = *db_->db;
-  StatusOr<SqliteStatement*> s = db.Prepare("DELETE FROM policies WHERE policy_id = ?1");
-  if (!s.ok()) return s.status();
-  (*s)->Bind(1, std::string_view(policy_id));
-  CLAIMS_RETURN_IF_ERROR((*s)->Run());
-  (*s)->Reset();
-  if (db.ChangedRows() == 0) return NotFound("no policy with id " + policy_id);
-  return Status::Ok();
+  StatusOr<Policy> deleted = NotFound("no policy with id " + policy_id);
+  const Status done = db.InTransaction([&]() -> Status {
+    deleted = GetLocked(db, policy_id);
+    if (!deleted.ok()) return deleted.status();
+    StatusOr<SqliteStatement*> s = db.Prepare("DELETE FROM policies WHERE policy_id = ?1");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, std::string_view(policy_id));
+    const Status run = (*s)->Run();
+    (*s)->Reset();
+    return run;
+  });
+  if (!done.ok()) return done;
+  return deleted;
 }
 
 StatusOr<PolicyPage> PolicyStore::List(const PolicyFilter& filter, const PageRequest& page) {

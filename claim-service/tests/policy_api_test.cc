@@ -311,6 +311,24 @@ TEST_F(PolicyApiTest, ConcurrentCreatesAllSucceedWithDistinctIds) {
   EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kEach));
 }
 
+TEST_F(PolicyApiTest, ConcurrentReplacesWithoutVersionAllApply) {
+  const int n = Unique();
+  const std::string id = Create(n)["policy_id"];
+  constexpr int kThreads = 4;
+  constexpr int kEach = 10;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      HttpClient c(service_->port());
+      for (int i = 0; i < kEach; ++i) ok += c.Put("/policies/" + id, PolicyBody(n)).status == 200;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kThreads * kEach);
+  EXPECT_EQ(client().Get("/policies/" + id).Json()["version"], 1 + kThreads * kEach);
+}
+
 TEST_F(PolicyApiTest, HealthReadinessAndMetrics) {
   HttpResult health = client().Get("/healthz");
   EXPECT_EQ(health.status, 200);

@@ -44,24 +44,48 @@ TEST_F(PolicyStoreTest, MemberPairIsUnique) {
   EXPECT_EQ(s.message(), "another policy already has subscriber_number S-1 with plan_group_number G-1");
 }
 
-TEST_F(PolicyStoreTest, ReplaceNeedsThePreviousVersion) {
-  Policy p = MakePolicy(1);
-  ASSERT_TRUE(store_->Insert(p).ok());
-  p.version = 2;
-  p.fields.policyholder_name = "Renamed";
-  ASSERT_TRUE(store_->Replace(p).ok());
-  EXPECT_EQ(store_->Get(p.policy_id)->fields.policyholder_name, "Renamed");
-  // Replaying the same version-2 write finds version 2 stored: a lost race.
-  EXPECT_EQ(store_->Replace(p).code(), StatusCode::kConflict);
-  p.policy_id = "missing";
-  EXPECT_EQ(store_->Replace(p).code(), StatusCode::kNotFound);
+TEST_F(PolicyStoreTest, UpdateAppliesTheChangeToTheStoredPolicy) {
+  ASSERT_TRUE(store_->Insert(MakePolicy(1)).ok());
+  StatusOr<Policy> updated = store_->Update("policy-1", [](const Policy& current) {
+    Policy next = current;
+    next.version = current.version + 1;
+    next.fields.policyholder_name = "Renamed";
+    return StatusOr<Policy>(next);
+  });
+  ASSERT_TRUE(updated.ok());
+  EXPECT_EQ(*store_->Get("policy-1"), *updated);
+  EXPECT_EQ(updated->version, 2);
+}
+
+TEST_F(PolicyStoreTest, UpdateAbortedByTheChangeLeavesThePolicyAlone) {
+  ASSERT_TRUE(store_->Insert(MakePolicy(1)).ok());
+  StatusOr<Policy> refused = store_->Update(
+      "policy-1", [](const Policy&) -> StatusOr<Policy> { return Conflict("stale"); });
+  EXPECT_EQ(refused.status().message(), "stale");
+  EXPECT_EQ(*store_->Get("policy-1"), MakePolicy(1));
+  const auto missing = store_->Update("nope", [](const Policy& p) { return StatusOr<Policy>(p); });
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(PolicyStoreTest, UpdateToATakenMemberPairIsConflict) {
+  ASSERT_TRUE(store_->Insert(MakePolicy(1)).ok());
+  ASSERT_TRUE(store_->Insert(MakePolicy(2)).ok());
+  const auto clash = store_->Update("policy-2", [](const Policy& current) {
+    Policy next = current;
+    next.fields.subscriber_number = "S-1";
+    return StatusOr<Policy>(next);
+  });
+  EXPECT_EQ(clash.status().code(), StatusCode::kConflict);
+  EXPECT_EQ(store_->Get("policy-2")->fields.subscriber_number, "S-2");
 }
 
 TEST_F(PolicyStoreTest, DeleteRemovesAndReportsMissing) {
   ASSERT_TRUE(store_->Insert(MakePolicy(1)).ok());
-  ASSERT_TRUE(store_->Delete("policy-1").ok());
+  StatusOr<Policy> deleted = store_->Delete("policy-1");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(*deleted, MakePolicy(1));
   EXPECT_EQ(store_->Get("policy-1").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->Delete("policy-1").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->Delete("policy-1").status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(PolicyStoreTest, ListFiltersAndPagesInCreationOrder) {

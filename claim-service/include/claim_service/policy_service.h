@@ -26,9 +26,10 @@ class PolicyService {
   // Errors: kNotFound.
   StatusOr<Policy> Get(const std::string& policy_id);
   // Replaces the client fields (version + 1) and publishes POLICY_UPDATED. When
-  // request.expected_version is set it must be the stored version.
+  // request.expected_version is set it must be the stored version; without it, concurrent
+  // replaces of one policy apply one after the other (last one wins).
   // request.policy_id is not looked at: the caller checks it against the path.
-  // Errors: kNotFound, kConflict (version moved on, member pair taken).
+  // Errors: kNotFound, kConflict (expected version stale, member pair taken).
   StatusOr<Policy> Replace(const std::string& policy_id, const PolicyWriteRequest& request);
   // Deletes and publishes POLICY_DELETED carrying the policy as it was. Errors: kNotFound.
   Status Delete(const std::string& policy_id);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -39,11 +40,14 @@ class PolicyStore {
   Status Insert(const Policy& policy);
   // Errors: kNotFound.
   StatusOr<Policy> Get(const std::string& policy_id);
-  // Replaces the stored policy whose version is policy.version - 1.
-  // Errors: kNotFound; kConflict if the version moved on or the member pair is taken.
-  Status Replace(const Policy& policy);
-  // Errors: kNotFound.
-  Status Delete(const std::string& policy_id);
+  // Reads the stored policy, passes it to `change` and stores what `change` returns, all under
+  // one lock and one transaction, so concurrent updates of one policy serialize instead of
+  // failing. `change` returns an error to abort (that error is returned).
+  // Errors: kNotFound; kConflict if the member pair is taken; whatever `change` returns.
+  StatusOr<Policy> Update(const std::string& policy_id,
+                          const std::function<StatusOr<Policy>(const Policy& current)>& change);
+  // Deletes and returns the policy as it was. Errors: kNotFound.
+  StatusOr<Policy> Delete(const std::string& policy_id);
   StatusOr<PolicyPage> List(const PolicyFilter& filter, const PageRequest& page);
   // OK when the database answers a trivial query.
   Status Ping();
