@@ -1,0 +1,127 @@
+// Log: the write-ahead log of one service instance, in one directory of segment files.
+//
+// Durability: Append returns an entry's LSN only once the entry is durable under the fsync
+// policy (kAlways, the default: on disk; kInterval: written, and on disk within the interval;
+// kNone: handed to the OS). Concurrent appends share one write and one fdatasync (group commit,
+// no deliberate delay). A failed write or sync is fatal to the log: the failing appends get the
+// I/O error and every later append gets kFailedPrecondition naming it; nothing is retried.
+//
+// Recovery (Open): a torn tail in the last segment is cut off, the cut bytes kept beside it in
+// "<segment>.torn-<offset>"; any other damage refuses to open with an error naming the file,
+// the offset and the walctl command to inspect or repair it.
+//
+// Thread-safety: every method may be called from any thread.
+// Format: wal/docs/format.md.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "shared/clock.h"
+#include "wal/file_system.h"
+#include "wal/log_scanner.h"
+#include "wal/record_format.h"
+
+namespace wal {
+
+enum class FsyncPolicy { kAlways, kInterval, kNone };
+
+// Parses "always", "interval", "none".
+bool ParseFsyncPolicy(std::string_view text, FsyncPolicy* policy);
+
+struct Options {
+  FileSystem* fs = PosixFileSystem();  // must outlive the log
+  FsyncPolicy fsync = FsyncPolicy::kAlways;
+  std::chrono::milliseconds fsync_interval{10};  // for kInterval
+  uint64_t segment_bytes = 64ull << 20;  // a segment is closed once it reaches this size
+  const claims::Clock* clock = nullptr;  // entry timestamps; nullptr: the system clock
+};
+
+// What Open found and did.
+struct OpenReport {
+  uint64_t last_lsn = 0;       // of the last entry kept
+  bool cut_torn_tail = false;
+  std::string torn_copy_path;  // where the cut bytes were kept
+  uint64_t cut_bytes = 0;
+};
+
+// What a caller appends; the log assigns lsn and timestamp.
+struct NewEntry {
+  uint16_t type = 0;
+  uint16_t schema_version = 1;
+  std::string payload;
+};
+
+class Log {
+ public:
+  // Opens (creating if needed) the log in `dir`, holding an exclusive lock on it until
+  // destroyed. Errors: kFailedPrecondition if another opener holds the lock or the log is
+  // corrupt (the message names file, offset and walctl command); kInternal for I/O failures.
+  static StatusOr<std::unique_ptr<Log>> Open(const std::string& dir, const Options& options,
+                                             OpenReport* report = nullptr);
+  ~Log();  // syncs what was written (best effort) and releases the lock
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
+
+  // Appends one entry; returns its LSN once durable (see above).
+  // Errors: kInvalidArgument (payload over kMaxPayloadSize), kUnavailable (disk full),
+  // kInternal (I/O error), kFailedPrecondition (the log failed earlier).
+  StatusOr<uint64_t> Append(NewEntry entry);
+  // Appends entries with consecutive LSNs, all in one write; returns the first LSN.
+  StatusOr<uint64_t> AppendBatch(std::vector<NewEntry> entries);
+
+  uint64_t last_lsn() const;     // the last LSN written
+  uint64_t durable_lsn() const;  // every entry up to here is durable under the policy
+  const std::string& dir() const { return dir_; }
+
+  // Calls `visit` with each durable entry from `from_lsn` on, in order, until it returns false.
+  // Errors: I/O failures.
+  Status ReadFrom(uint64_t from_lsn, const std::function<bool(const Entry&)>& visit) const;
+
+  // Removes whole segments that hold only entries below `lsn` (never the segment being written).
+  // Returns how many files were removed.
+  StatusOr<int> TruncateBefore(uint64_t lsn);
+
+  // OK, or the I/O error that made the log refuse appends.
+  Status failure() const;
+
+ private:
+  struct Writer;
+  Log(std::string dir, const Options& options);
+  Status StartSegment(uint64_t first_lsn);           // REQUIRES: io_mu_ held
+  Status WriteGroup(const std::string& bytes);  // REQUIRES: io_mu_ held
+  void SyncLoop();
+
+  const std::string dir_;
+  const Options options_;
+  const claims::Clock* clock_;
+  std::unique_ptr<FileLock> lock_;
+
+  mutable std::mutex mu_;  // guards the members below up to io_mu_
+  std::deque<Writer*> queue_;
+  uint64_t next_lsn_ = 1;
+  uint64_t written_lsn_ = 0;
+  uint64_t durable_lsn_ = 0;
+  Status failure_;
+  std::vector<uint64_t> segment_first_lsns_;  // in order; the last is the active segment
+  bool stopping_ = false;
+  std::condition_variable sync_cv_;
+
+  std::mutex io_mu_;  // held by the one thread doing I/O on the active segment; guards below
+  std::unique_ptr<WritableFile> active_;
+  uint64_t active_first_lsn_ = 0;
+  uint64_t active_salt_ = 0;
+  uint64_t active_bytes_ = 0;
+
+  std::thread syncer_;  // only with FsyncPolicy::kInterval
+};
+
+}  // namespace wal
