@@ -2,12 +2,13 @@
 # The project's one entry point for people and CI. See README.md.
 #   bash develop_local.sh runserver   install what is missing, build, start broker + services
 #   bash develop_local.sh test        install what is missing, build with sanitizers, run every test
+#                                     (ctest arguments may follow, e.g. -R PolicyApi)
 #   bash develop_local.sh bench       build and run the benchmarks (results: docs/benchmarks.md)
 #   bash develop_local.sh help
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 
 command=${1:-help}
 [ $# -gt 0 ] && shift
@@ -18,12 +19,18 @@ case "$command" in
     ;;
   test)
     bash bootstrap.sh debug
+    bash bootstrap.sh tsan
+    # The WAL's concurrent tests under ThreadSanitizer, then everything under ASan + UBSan.
     # ctest's closing line ("100% tests passed, 0 tests failed out of N") is the summary.
+    TSAN_OPTIONS="halt_on_error=1" build/tsan/wal/wal_tests --gtest_brief=1 \
+      --gtest_filter='LogTest.*:PowerLossTest.AcknowledgedEntriesSurvivePowerLossAtRandomPoints'
     exec ctest --test-dir build/debug --output-on-failure -j 2 --timeout 600 "$@"
     ;;
   bench)
     bash bootstrap.sh release
-    exec bash scripts/bench_policies.sh build/release "$@"
+    bash scripts/bench_policies.sh build/release "$@"
+    echo "== WAL: durable appends (walctl bench) in $PWD/data/wal-bench"
+    exec build/release/wal/walctl bench data/wal-bench
     ;;
   help | -h | --help) usage ;;
   *)

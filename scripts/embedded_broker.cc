@@ -17,9 +17,11 @@ int main(int argc, char** argv) {
   std::string data_dir = "data";
   CLI::App app{"embedded-broker: librdkafka's mock Kafka cluster with the product's topics"};
   app.add_option("--brokers", brokers, "Number of mock brokers")
-      ->check(CLI::Range(1, 9))->capture_default_str();
+      ->check(CLI::Range(1, 9))
+      ->capture_default_str();
   app.add_option("--data-dir", data_dir, "Writes <data-dir>/broker/bootstrap.servers")
-      ->envname("DATA_DIR")->capture_default_str();
+      ->envname("DATA_DIR")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   claims::SetLogService("embedded-broker", "");
 
@@ -35,8 +37,8 @@ int main(int argc, char** argv) {
     std::cerr << "embedded-broker: " << written.ToString() << "\n";
     return 1;
   }
-  std::cout << "embedded Kafka broker (" << brokers << " brokers): "
-            << (*cluster)->bootstrap_servers() << "\n";
+  std::cout << "embedded Kafka broker (" << brokers
+            << " brokers): " << (*cluster)->bootstrap_servers() << "\n";
   for (const claims::TopicSpec& t : claims::AllTopics()) {
     std::cout << "  topic " << t.name << " (" << t.partitions << " partitions)\n";
   }

@@ -38,32 +38,44 @@ int main(int argc, char** argv) {
 
   CLI::App app{"claim-service: the policy API, claims API and saga orchestrator"};
   app.add_option("--host", config.http.host, "Address to listen on")
-      ->envname("CLAIM_SERVICE_HOST")->capture_default_str();
+      ->envname("CLAIM_SERVICE_HOST")
+      ->capture_default_str();
   app.add_option("--port", config.http.port, "Port to listen on (0: any free port)")
-      ->envname("CLAIM_SERVICE_PORT")->capture_default_str();
+      ->envname("CLAIM_SERVICE_PORT")
+      ->capture_default_str();
   app.add_option("--threads", config.http.threads, "HTTP worker threads")
-      ->envname("CLAIM_SERVICE_THREADS")->check(CLI::Range(1, 64))->capture_default_str();
+      ->envname("CLAIM_SERVICE_THREADS")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   app.add_option("--max-body-bytes", config.http.max_body_bytes, "Largest request body accepted")
-      ->envname("MAX_BODY_BYTES")->check(CLI::Range(1024, 64 << 20))->capture_default_str();
+      ->envname("MAX_BODY_BYTES")
+      ->check(CLI::Range(1024, 64 << 20))
+      ->capture_default_str();
   app.add_option("--access-log", config.http.access_log, "One log line per request (true/false)")
-      ->envname("ACCESS_LOG")->capture_default_str();
+      ->envname("ACCESS_LOG")
+      ->capture_default_str();
   app.add_option("--data-dir", config.data_dir, "Directory of the database (and later the WAL)")
-      ->envname("DATA_DIR")->capture_default_str();
+      ->envname("DATA_DIR")
+      ->capture_default_str();
   app.add_option("--kafka-bootstrap", config.kafka.bootstrap_servers,
                  "Kafka bootstrap servers (default: the embedded broker's, from "
                  "<data-dir>/broker/bootstrap.servers)")
       ->envname("KAFKA_BOOTSTRAP_SERVERS");
   app.add_option("--kafka-profile", profile, "Client settings: dev (embedded broker) or production")
-      ->envname("KAFKA_PROFILE")->check(CLI::IsMember({"dev", "production"}))->capture_default_str();
+      ->envname("KAFKA_PROFILE")
+      ->check(CLI::IsMember({"dev", "production"}))
+      ->capture_default_str();
   app.add_option("--instance-id", config.instance_id, "Name of this instance (default host-pid)")
       ->envname("INSTANCE_ID");
   app.add_option("--log-level", log_level, "debug, info, warn or error")
-      ->envname("LOG_LEVEL")->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->envname("LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
   app.add_option("--port-file", port_file, "Write the bound port to this file once listening")
       ->envname("CLAIM_SERVICE_PORT_FILE");
   app.add_option("--drain-ms", drain_ms, "On shutdown, wait this long for in-flight requests")
-      ->envname("DRAIN_MS")->capture_default_str();
+      ->envname("DRAIN_MS")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (config.instance_id.empty()) config.instance_id = DefaultInstanceId();
@@ -93,7 +105,8 @@ int main(int argc, char** argv) {
     const claims::Status written =
         claims::WriteFileAtomically(port_file, std::to_string((*service)->port()) + "\n");
     if (!written.ok()) {
-      claims::Log(claims::LogLevel::kError, "cannot write port file", {{"error", written.message()}});
+      claims::Log(claims::LogLevel::kError, "cannot write port file",
+                  {{"error", written.message()}});
       return 1;
     }
   }

@@ -39,7 +39,8 @@ std::optional<ListQuery> ParseListQuery(const HttpRequest& request, FieldErrors*
     const std::string location = "query." + name;
     if (name == "status") {
       q.filter.status = ParsePolicyStatus(value);
-      if (!q.filter.status) errors->push_back({location, "must be one of Active, Expired (any case)"});
+      if (!q.filter.status)
+        errors->push_back({location, "must be one of Active, Expired (any case)"});
     } else if (name == "policy_type") {
       q.filter.policy_type = ParsePolicyType(value);
       if (!q.filter.policy_type) {
@@ -48,7 +49,8 @@ std::optional<ListQuery> ParseListQuery(const HttpRequest& request, FieldErrors*
     } else if (name == "limit") {
       const auto limit = ParseInt(value);
       if (!limit || *limit < 1 || *limit > kMaxLimit) {
-        errors->push_back({location, "must be a whole number from 1 to " + std::to_string(kMaxLimit)});
+        errors->push_back(
+            {location, "must be a whole number from 1 to " + std::to_string(kMaxLimit)});
       } else {
         q.page.limit = *limit;
       }
@@ -61,7 +63,8 @@ std::optional<ListQuery> ParseListQuery(const HttpRequest& request, FieldErrors*
       }
     } else if (name == "cursor") {
       // A cursor is "p" and the position of the last policy of the previous page.
-      const auto position = value.size() > 1 && value[0] == 'p' ? ParseInt(value.substr(1)) : std::nullopt;
+      const auto position =
+          value.size() > 1 && value[0] == 'p' ? ParseInt(value.substr(1)) : std::nullopt;
       if (!position || *position < 0) {
         errors->push_back({location, "is not a cursor this API issued"});
       } else {
@@ -69,8 +72,9 @@ std::optional<ListQuery> ParseListQuery(const HttpRequest& request, FieldErrors*
         q.by_cursor = true;
       }
     } else {
-      errors->push_back({location, "is not a query parameter of this endpoint (status, policy_type, "
-                                   "limit, offset, cursor)"});
+      errors->push_back({location,
+                         "is not a query parameter of this endpoint (status, policy_type, "
+                         "limit, offset, cursor)"});
     }
   }
   if (q.by_cursor && request.query.count("offset") != 0) {
@@ -84,7 +88,8 @@ std::optional<ListQuery> ParseListQuery(const HttpRequest& request, FieldErrors*
 std::string NextLink(const ListQuery& q, const PolicyPage& page) {
   std::string link = "/policies?limit=" + std::to_string(q.page.limit);
   if (q.filter.status) link += "&status=" + std::string(PolicyStatusName(*q.filter.status));
-  if (q.filter.policy_type) link += "&policy_type=" + std::string(PolicyTypeName(*q.filter.policy_type));
+  if (q.filter.policy_type)
+    link += "&policy_type=" + std::string(PolicyTypeName(*q.filter.policy_type));
   if (q.by_cursor || q.page.offset == 0) {
     link += "&cursor=p" + std::to_string(page.last_position);
   } else {
@@ -135,7 +140,8 @@ HttpResponse ReplacePolicy(PolicyService& service, const HttpRequest& request) {
   FieldErrors errors;
   auto decoded = DecodePolicyWrite(body, PolicyWrite::kReplace, &errors);
   if (decoded && decoded->policy_id && *decoded->policy_id != policy_id) {
-    errors.push_back({"body.policy_id", "must match the policy_id in the path (" + policy_id + ")"});
+    errors.push_back(
+        {"body.policy_id", "must match the policy_id in the path (" + policy_id + ")"});
   }
   if (!errors.empty()) return ValidationFailed(errors);
   StatusOr<Policy> policy = service.Replace(policy_id, *decoded);

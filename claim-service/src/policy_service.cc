@@ -33,17 +33,19 @@ StatusOr<Policy> PolicyService::Get(const std::string& policy_id) { return store
 
 StatusOr<Policy> PolicyService::Replace(const std::string& policy_id,
                                         const PolicyWriteRequest& request) {
-  StatusOr<Policy> updated = store_.Update(policy_id, [&](const Policy& current) -> StatusOr<Policy> {
-    if (request.expected_version && *request.expected_version != current.version) {
-      return Conflict("policy " + policy_id + " is at version " + std::to_string(current.version) +
-                      ", not " + std::to_string(*request.expected_version) + "; read it again");
-    }
-    Policy next = current;
-    next.fields = request.fields;
-    next.version = current.version + 1;
-    next.updated_at = FormatRfc3339(clock_.Now());
-    return next;
-  });
+  StatusOr<Policy> updated =
+      store_.Update(policy_id, [&](const Policy& current) -> StatusOr<Policy> {
+        if (request.expected_version && *request.expected_version != current.version) {
+          return Conflict("policy " + policy_id + " is at version " +
+                          std::to_string(current.version) + ", not " +
+                          std::to_string(*request.expected_version) + "; read it again");
+        }
+        Policy next = current;
+        next.fields = request.fields;
+        next.version = current.version + 1;
+        next.updated_at = FormatRfc3339(clock_.Now());
+        return next;
+      });
   if (!updated.ok()) return updated.status();
   Publish(PolicyEventType::kUpdated, *updated);
   return updated;
@@ -66,7 +68,9 @@ void PolicyService::Publish(PolicyEventType type, const Policy& policy) {
   if (!queued.ok()) {
     publish_refused_.Increment();
     Log(LogLevel::kError, "policy event not queued",
-        {{"event_id", event.event_id}, {"topic", event.topic}, {"policy_id", policy.policy_id},
+        {{"event_id", event.event_id},
+         {"topic", event.topic},
+         {"policy_id", policy.policy_id},
          {"error", queued.ToString()}});
   }
 }

@@ -159,10 +159,10 @@ StatusOr<PolicyPage> PolicyStore::List(const PolicyFilter& filter, const PageReq
   std::lock_guard lock(db_->mu);
   SqliteDatabase& db = *db_->db;
   // One statement for every filter combination: a NULL parameter matches everything.
-  StatusOr<SqliteStatement*> s = db.Prepare(
-      std::string("SELECT ") + kColumns +
-      " FROM policies WHERE position > ?1 AND (?2 IS NULL OR status = ?2) AND "
-      "(?3 IS NULL OR policy_type = ?3) ORDER BY position LIMIT ?4 OFFSET ?5");
+  StatusOr<SqliteStatement*> s =
+      db.Prepare(std::string("SELECT ") + kColumns +
+                 " FROM policies WHERE position > ?1 AND (?2 IS NULL OR status = ?2) AND "
+                 "(?3 IS NULL OR policy_type = ?3) ORDER BY position LIMIT ?4 OFFSET ?5");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, page.after_position);
   if (filter.status) {

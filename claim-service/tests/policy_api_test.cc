@@ -42,7 +42,8 @@ class PolicyApiTest : public ::testing::Test {
     ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
     cluster_ = cluster->release();
     data_dir_ = new std::string(testing::TestDirectory());
-    auto service = ClaimService::Start(ConfigFor(*data_dir_, cluster_->bootstrap_servers()), clock_);
+    auto service =
+        ClaimService::Start(ConfigFor(*data_dir_, cluster_->bootstrap_servers()), clock_);
     ASSERT_TRUE(service.ok()) << service.status().ToString();
     service_ = service->release();
   }
@@ -111,8 +112,8 @@ TEST_F(PolicyApiTest, CreateGetReplaceDeleteRoundTrip) {
   json change = PolicyBody(n);
   change["policy_type"] = "CAR";
   change["premium_amount"] = 99.9;
-  change["policy_id"] = id;   // echoed back as read: allowed
-  change["version"] = 1;      // optimistic concurrency precondition
+  change["policy_id"] = id;  // echoed back as read: allowed
+  change["version"] = 1;     // optimistic concurrency precondition
   HttpResult replaced = client().Put("/policies/" + id + "/", change);
   ASSERT_EQ(replaced.status, 200) << replaced.body;
   EXPECT_EQ(replaced.Json()["policy_type"], "Car");
@@ -133,9 +134,9 @@ TEST_F(PolicyApiTest, MalformedJsonIs400) {
                 "malformed-json");
   ExpectProblem(client().Send("POST", "/policies", "", {}), 400, "malformed-json");
   const json existing = Create(Unique());
-  ExpectProblem(client().Send("PUT", "/policies/" + existing["policy_id"].get<std::string>(),
-                              "not json", {}),
-                400, "malformed-json");
+  ExpectProblem(
+      client().Send("PUT", "/policies/" + existing["policy_id"].get<std::string>(), "not json", {}),
+      400, "malformed-json");
 }
 
 TEST_F(PolicyApiTest, ValidationErrorsAre422ListingEveryField) {
@@ -153,9 +154,9 @@ TEST_F(PolicyApiTest, ValidationErrorsAre422ListingEveryField) {
     locations.insert(e["location"].get<std::string>());
     EXPECT_FALSE(e["reason"].get<std::string>().empty());
   }
-  EXPECT_EQ(locations, (std::set<std::string>{"body.policy_type", "body.end_date",
-                                              "body.premium_amount", "body.customer_id",
-                                              "body.colour"}));
+  EXPECT_EQ(locations,
+            (std::set<std::string>{"body.policy_type", "body.end_date", "body.premium_amount",
+                                   "body.customer_id", "body.colour"}));
 }
 
 TEST_F(PolicyApiTest, ReplaceWithAnotherIdInTheBodyIs422) {

@@ -75,7 +75,8 @@ TEST_F(PolicyServiceTest, StaleExpectedVersionIsAConflictAndPublishesNothing) {
   PolicyWriteRequest change{testing::PolicyFieldsFor(1), std::nullopt, 7};
   const auto result = service_->Replace(created->policy_id, change);
   EXPECT_EQ(result.status().code(), StatusCode::kConflict);
-  EXPECT_EQ(result.status().message(), "policy " + created->policy_id + " is at version 1, not 7; read it again");
+  EXPECT_EQ(result.status().message(),
+            "policy " + created->policy_id + " is at version 1, not 7; read it again");
   EXPECT_EQ(publisher_.events.size(), 1u);
 }
 
@@ -86,7 +87,8 @@ TEST_F(PolicyServiceTest, RefusedPublishStillCommitsAndCounts) {
   EXPECT_TRUE(service_->Get(created->policy_id).ok());
   double not_queued = -1;
   for (const auto& family : metrics_.Collect()) {
-    if (family.name == "claims_events_not_queued_total") not_queued = family.metric.at(0).counter.value;
+    if (family.name == "claims_events_not_queued_total")
+      not_queued = family.metric.at(0).counter.value;
   }
   EXPECT_DOUBLE_EQ(not_queued, 1.0);
 }

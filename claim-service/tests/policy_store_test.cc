@@ -41,7 +41,8 @@ TEST_F(PolicyStoreTest, MemberPairIsUnique) {
   other.fields.subscriber_number = "S-1";
   const Status s = store_->Insert(other);
   EXPECT_EQ(s.code(), StatusCode::kConflict);
-  EXPECT_EQ(s.message(), "another policy already has subscriber_number S-1 with plan_group_number G-1");
+  EXPECT_EQ(s.message(),
+            "another policy already has subscriber_number S-1 with plan_group_number G-1");
 }
 
 TEST_F(PolicyStoreTest, UpdateAppliesTheChangeToTheStoredPolicy) {

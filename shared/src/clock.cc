@@ -6,7 +6,8 @@
 namespace claims {
 
 std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   long millis = static_cast<long>(ms % 1000);
   if (millis < 0) {

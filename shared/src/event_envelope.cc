@@ -8,18 +8,24 @@ namespace claims {
 
 std::string_view PolicyEventTypeName(PolicyEventType type) {
   switch (type) {
-    case PolicyEventType::kCreated: return "POLICY_CREATED";
-    case PolicyEventType::kUpdated: return "POLICY_UPDATED";
-    case PolicyEventType::kDeleted: return "POLICY_DELETED";
+    case PolicyEventType::kCreated:
+      return "POLICY_CREATED";
+    case PolicyEventType::kUpdated:
+      return "POLICY_UPDATED";
+    case PolicyEventType::kDeleted:
+      return "POLICY_DELETED";
   }
   return "POLICY_UNKNOWN";
 }
 
 std::string_view PolicyEventTopic(PolicyEventType type) {
   switch (type) {
-    case PolicyEventType::kCreated: return topics::kPolicyCreated;
-    case PolicyEventType::kUpdated: return topics::kPolicyUpdated;
-    case PolicyEventType::kDeleted: return topics::kPolicyDeleted;
+    case PolicyEventType::kCreated:
+      return topics::kPolicyCreated;
+    case PolicyEventType::kUpdated:
+      return topics::kPolicyUpdated;
+    case PolicyEventType::kDeleted:
+      return topics::kPolicyDeleted;
   }
   return topics::kPolicyUpdated;
 }

@@ -12,7 +12,8 @@ HttpResponse Problem(int status, std::string_view slug, std::string_view title, 
   };
   if (!errors.empty()) {
     nlohmann::json list = nlohmann::json::array();
-    for (const FieldError& e : errors) list.push_back({{"location", e.location}, {"reason", e.reason}});
+    for (const FieldError& e : errors)
+      list.push_back({{"location", e.location}, {"reason", e.reason}});
     body["errors"] = std::move(list);
   }
   HttpResponse r;
@@ -27,8 +28,9 @@ HttpResponse MalformedJson(std::string detail) {
 }
 
 HttpResponse ValidationFailed(const FieldErrors& errors) {
-  const std::string detail = errors.size() == 1 ? "1 field is invalid"
-                                                : std::to_string(errors.size()) + " fields are invalid";
+  const std::string detail = errors.size() == 1
+                                 ? "1 field is invalid"
+                                 : std::to_string(errors.size()) + " fields are invalid";
   return Problem(422, "validation-error", "Validation failed", detail, errors);
 }
 
@@ -44,14 +46,17 @@ HttpResponse ProblemFromStatus(const Status& status) {
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
       return Problem(422, "validation-error", "Validation failed", status.message());
-    case StatusCode::kNotFound: return NotFoundProblem(status.message());
+    case StatusCode::kNotFound:
+      return NotFoundProblem(status.message());
     case StatusCode::kConflict:
-    case StatusCode::kFailedPrecondition: return ConflictProblem(status.message());
+    case StatusCode::kFailedPrecondition:
+      return ConflictProblem(status.message());
     case StatusCode::kUnavailable:
       return Problem(503, "unavailable", "Service unavailable", status.message())
           .WithHeader("Retry-After", "1");
     case StatusCode::kOk:
-    case StatusCode::kInternal: break;
+    case StatusCode::kInternal:
+      break;
   }
   // Internal details stay in the log (with the request id); the client gets the request id.
   return Problem(500, "internal", "Internal error",

@@ -26,7 +26,8 @@ bool IsCapture(const std::string& segment) {
 }  // namespace
 
 void Router::Add(std::string method, std::string_view pattern, RouteHandler handler) {
-  routes_.push_back({std::move(method), std::string(pattern), SplitPath(pattern), std::move(handler)});
+  routes_.push_back(
+      {std::move(method), std::string(pattern), SplitPath(pattern), std::move(handler)});
 }
 
 std::string Router::NormalizePath(std::string_view path) {
@@ -64,9 +65,10 @@ Router::Match Router::Find(HttpRequest* request) const {
   }
   std::string allow;
   for (const std::string& method : allowed) allow += (allow.empty() ? "" : ", ") + method;
-  m.fallback = Problem(405, "method-not-allowed", "Method not allowed",
-                       request->method + " is not allowed on " + request->path + "; allowed: " + allow)
-                   .WithHeader("Allow", allow);
+  m.fallback =
+      Problem(405, "method-not-allowed", "Method not allowed",
+              request->method + " is not allowed on " + request->path + "; allowed: " + allow)
+          .WithHeader("Allow", allow);
   return m;
 }
 

@@ -22,7 +22,8 @@ using namespace Pistache;
 // (headers().addRaw), so every header we send goes through a typed Header like this one.
 class NamedHeader final : public Http::Header::Header {
  public:
-  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  NamedHeader(std::string name, std::string value)
+      : name_(std::move(name)), value_(std::move(value)) {}
   const char* name() const override { return name_.c_str(); }
   void write(std::ostream& os) const override { os << value_; }
   uint64_t hash() const override { return Http::Header::detail::hash(name_.c_str()); }
@@ -155,8 +156,10 @@ class PistacheHandler final : public Http::Handler {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const std::string route = pattern.empty() ? "unmatched" : pattern;
-    state.requests->Add({{"method", request.method}, {"route", route},
-                         {"status", std::to_string(response.status)}})
+    state.requests
+        ->Add({{"method", request.method},
+               {"route", route},
+               {"status", std::to_string(response.status)}})
         .Increment();
     state.durations
         ->Add({{"route", route}},
@@ -212,8 +215,8 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const Router& router,
     state->endpoint->serveThreaded();
     server->port_ = static_cast<uint16_t>(state->endpoint->getPort());
   } catch (const std::exception& e) {
-    return Unavailable("cannot serve HTTP on " + options.host + ":" +
-                       std::to_string(options.port) + ": " + e.what());
+    return Unavailable("cannot serve HTTP on " + options.host + ":" + std::to_string(options.port) +
+                       ": " + e.what());
   }
   server->state_ = std::move(state);
   return server;

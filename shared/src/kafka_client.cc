@@ -10,21 +10,21 @@ StatusOr<rd_kafka_conf_t*> NewKafkaConf(const KafkaConfigEntries& entries) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
   for (const auto& [key, value] : entries) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
       return InvalidArgument("kafka setting " + key + "=" + value + ": " + err);
     }
   }
-  rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t* rk, int level, const char* facility,
-                                    const char* message) {
-    // syslog levels: 0-3 errors, 4 warning, 5-6 notice/info, 7 debug.
-    const LogLevel l = level <= 3   ? LogLevel::kError
-                       : level == 4 ? LogLevel::kWarn
-                       : level <= 6 ? LogLevel::kInfo
-                                    : LogLevel::kDebug;
-    Log(l, message, {{"component", "librdkafka"}, {"client", rd_kafka_name(rk)}, {"facility", facility}});
-  });
+  rd_kafka_conf_set_log_cb(
+      conf, [](const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+        // syslog levels: 0-3 errors, 4 warning, 5-6 notice/info, 7 debug.
+        const LogLevel l = level <= 3   ? LogLevel::kError
+                           : level == 4 ? LogLevel::kWarn
+                           : level <= 6 ? LogLevel::kInfo
+                                        : LogLevel::kDebug;
+        Log(l, message,
+            {{"component", "librdkafka"}, {"client", rd_kafka_name(rk)}, {"facility", facility}});
+      });
   rd_kafka_conf_set_error_cb(conf, [](rd_kafka_t* rk, int err, const char* reason, void*) {
     const bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
     // Transport errors while a broker is down are expected and retried by librdkafka.
@@ -51,7 +51,8 @@ Status KafkaFatalError(rd_kafka_t* rk) {
   char reason[512];
   const rd_kafka_resp_err_t err = rd_kafka_fatal_error(rk, reason, sizeof reason);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
-  return Internal(std::string("kafka client fatal error ") + rd_kafka_err2name(err) + ": " + reason);
+  return Internal(std::string("kafka client fatal error ") + rd_kafka_err2name(err) + ": " +
+                  reason);
 }
 
 Status CheckKafkaBroker(rd_kafka_t* rk, std::chrono::milliseconds timeout) {

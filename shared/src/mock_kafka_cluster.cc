@@ -11,7 +11,8 @@ namespace claims {
 StatusOr<std::unique_ptr<MockKafkaCluster>> MockKafkaCluster::Start(int brokers) {
   std::unique_ptr<MockKafkaCluster> mock(new MockKafkaCluster());
   // The host handle never connects anywhere; it only runs the mock cluster.
-  StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf({{"client.id", "embedded-broker"}, {"log_level", "3"}});
+  StatusOr<rd_kafka_conf_t*> conf =
+      NewKafkaConf({{"client.id", "embedded-broker"}, {"log_level", "3"}});
   if (!conf.ok()) return conf.status();
   StatusOr<rd_kafka_t*> host = NewKafkaClient(RD_KAFKA_PRODUCER, *conf);
   if (!host.ok()) return host.status();

@@ -45,7 +45,8 @@ StatusOr<Money> Money::Parse(std::string_view text) {
       digits_since_separator = 0;
       continue;
     }
-    if (!IsDigit(c)) return InvalidArgument("is not a decimal amount (unexpected '" + std::string(1, c) + "')");
+    if (!IsDigit(c))
+      return InvalidArgument("is not a decimal amount (unexpected '" + std::string(1, c) + "')");
     ++integer_digits;
     ++digits_since_separator;
     if (units > kMaxCents / 100) return InvalidArgument("is too large");
@@ -60,7 +61,8 @@ StatusOr<Money> Money::Parse(std::string_view text) {
     ++i;
     for (; i < s.size(); ++i) {
       const char c = s[i];
-      if (!IsDigit(c)) return InvalidArgument("is not a decimal amount (unexpected '" + std::string(1, c) + "')");
+      if (!IsDigit(c))
+        return InvalidArgument("is not a decimal amount (unexpected '" + std::string(1, c) + "')");
       if (fraction_digits >= 2) {
         if (c != '0') return InvalidArgument("has more than 2 decimal places");
         continue;

@@ -12,8 +12,8 @@ constexpr size_t kMaxNameLength = 200;
 constexpr size_t kMaxIdentifierLength = 64;
 
 constexpr std::array<std::string_view, 10> kClientFields = {
-    "policyholder_name", "policy_type",     "start_date",        "end_date",
-    "premium_amount",    "status",          "customer_id",       "coverage_amount",
+    "policyholder_name", "policy_type",      "start_date",  "end_date",
+    "premium_amount",    "status",           "customer_id", "coverage_amount",
     "subscriber_number", "plan_group_number"};
 constexpr std::array<std::string_view, 4> kServerFields = {"policy_id", "version", "created_at",
                                                            "updated_at"};
@@ -133,20 +133,22 @@ std::optional<PolicyWriteRequest> DecodePolicyWrite(const nlohmann::json& body, 
       });
   auto start = check.Read<Date>("start_date", check.Required("start_date"), ReadDate);
   auto end = check.Read<Date>("end_date", check.Required("end_date"), ReadDate);
-  auto premium = check.Read<Money>("premium_amount", check.Required("premium_amount"),
-                                   ReadNonNegativeMoney);
-  auto coverage = check.Read<Money>("coverage_amount", check.Required("coverage_amount"),
-                                    ReadNonNegativeMoney);
-  auto customer =
-      check.Read<std::string>("customer_id", check.Required("customer_id"), text(kMaxIdentifierLength));
+  auto premium =
+      check.Read<Money>("premium_amount", check.Required("premium_amount"), ReadNonNegativeMoney);
+  auto coverage =
+      check.Read<Money>("coverage_amount", check.Required("coverage_amount"), ReadNonNegativeMoney);
+  auto customer = check.Read<std::string>("customer_id", check.Required("customer_id"),
+                                          text(kMaxIdentifierLength));
   std::optional<PolicyStatus> status = PolicyStatus::kActive;
   if (const nlohmann::json* v = check.Optional("status")) {
     status = check.Read<PolicyStatus>("status", v, [](const nlohmann::json& j, std::string* r) {
       return ReadEnum<PolicyStatus>(j, r, &ParsePolicyStatus, "Active, Expired");
     });
   }
-  auto subscriber = check.Read<std::string>("subscriber_number", check.Optional("subscriber_number"), code);
-  auto group = check.Read<std::string>("plan_group_number", check.Optional("plan_group_number"), code);
+  auto subscriber =
+      check.Read<std::string>("subscriber_number", check.Optional("subscriber_number"), code);
+  auto group =
+      check.Read<std::string>("plan_group_number", check.Optional("plan_group_number"), code);
   const bool has_subscriber = check.Optional("subscriber_number") != nullptr;
   const bool has_group = check.Optional("plan_group_number") != nullptr;
   if (has_subscriber != has_group) {

@@ -6,10 +6,13 @@ namespace {
 Status StatusFromSqlite(sqlite3* db, int rc, std::string_view what) {
   std::string message = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT: return Conflict(std::move(message));
+    case SQLITE_CONSTRAINT:
+      return Conflict(std::move(message));
     case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Unavailable(std::move(message));
-    default: return Internal(std::move(message));
+    case SQLITE_LOCKED:
+      return Unavailable(std::move(message));
+    default:
+      return Internal(std::move(message));
   }
 }
 
@@ -38,8 +41,8 @@ StatusOr<bool> SqliteStatement::Step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return StatusFromSqlite(sqlite3_db_handle(stmt_), sqlite3_extended_errcode(sqlite3_db_handle(stmt_)),
-                          "sqlite step");
+  return StatusFromSqlite(sqlite3_db_handle(stmt_),
+                          sqlite3_extended_errcode(sqlite3_db_handle(stmt_)), "sqlite step");
 }
 
 Status SqliteStatement::Run() {
@@ -70,9 +73,8 @@ std::optional<std::string> SqliteStatement::ColumnOptionalText(int column) const
 
 StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status s = Internal("cannot open database " + path + ": " +
                         (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
@@ -82,8 +84,8 @@ StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string
   std::unique_ptr<SqliteDatabase> database(new SqliteDatabase(db));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     const Status s = database->Exec(pragma);
     if (!s.ok()) return Internal("database " + path + ": " + s.message());
   }

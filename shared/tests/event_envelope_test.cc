@@ -14,8 +14,8 @@ TEST(EventEnvelopeTest, PolicyEventCarriesEnvelopeAndDetails) {
   p.fields.policyholder_name = "Grace";
   p.version = 2;
   const auto at = std::chrono::system_clock::time_point(std::chrono::milliseconds(1767225600123));
-  const OutgoingEvent e = BuildPolicyEvent(PolicyEventType::kUpdated, p,
-                                           {"claim-service", "i-1"}, "EVT", at);
+  const OutgoingEvent e =
+      BuildPolicyEvent(PolicyEventType::kUpdated, p, {"claim-service", "i-1"}, "EVT", at);
   EXPECT_EQ(e.topic, topics::kPolicyUpdated);
   EXPECT_EQ(e.key, p.policy_id);
   EXPECT_EQ(e.event_id, "EVT");

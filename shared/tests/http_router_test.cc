@@ -17,9 +17,11 @@ class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     router_.Add("GET", "/policies", [](const HttpRequest&) { return Answer("list"); });
-    router_.Add("GET", "/policies/{policy_id}",
-                [](const HttpRequest& r) { return Answer("get " + r.path_params.at("policy_id")); });
-    router_.Add("DELETE", "/policies/{policy_id}", [](const HttpRequest&) { return Answer("del"); });
+    router_.Add("GET", "/policies/{policy_id}", [](const HttpRequest& r) {
+      return Answer("get " + r.path_params.at("policy_id"));
+    });
+    router_.Add("DELETE", "/policies/{policy_id}",
+                [](const HttpRequest&) { return Answer("del"); });
   }
   HttpResponse Route(std::string method, std::string path) {
     HttpRequest r;

@@ -49,14 +49,10 @@ TEST(PolicyCodecTest, StatusDefaultsToActive) {
 }
 
 TEST(PolicyCodecTest, EveryBadFieldIsListedWithItsLocation) {
-  const json body = {{"policyholder_name", ""},
-                     {"policy_type", "Boat"},
-                     {"start_date", "2026-02-30"},
-                     {"end_date", "01/01/2027"},
-                     {"premium_amount", -1},
-                     {"coverage_amount", "12.345"},
-                     {"subscriber_number", "S-1"},
-                     {"colour", "blue"}};
+  const json body = {{"policyholder_name", ""},    {"policy_type", "Boat"},
+                     {"start_date", "2026-02-30"}, {"end_date", "01/01/2027"},
+                     {"premium_amount", -1},       {"coverage_amount", "12.345"},
+                     {"subscriber_number", "S-1"}, {"colour", "blue"}};
   FieldErrors errors;
   EXPECT_FALSE(DecodePolicyWrite(body, PolicyWrite::kCreate, &errors));
   const FieldErrors expected = {
@@ -68,8 +64,7 @@ TEST(PolicyCodecTest, EveryBadFieldIsListedWithItsLocation) {
       {"body.premium_amount", "must not be negative"},
       {"body.coverage_amount", "has more than 2 decimal places"},
       {"body.customer_id", "is required"},
-      {"body.plan_group_number",
-       "is required when subscriber_number is given (claims quote both)"},
+      {"body.plan_group_number", "is required when subscriber_number is given (claims quote both)"},
   };
   EXPECT_EQ(errors, expected);
 }

@@ -22,8 +22,9 @@ TEST(TopicCatalogTest, NamesAreUniqueAndPartitioned) {
     EXPECT_TRUE(names.insert(t.name).second) << t.name;
     EXPECT_GT(t.partitions, 0);
   }
-  for (std::string_view name : {topics::kPolicyCreated, topics::kPolicyUpdated, topics::kPolicyDeleted,
-                                topics::kClaimEvents, topics::kPaymentCommands, topics::kPaymentEvents}) {
+  for (std::string_view name :
+       {topics::kPolicyCreated, topics::kPolicyUpdated, topics::kPolicyDeleted,
+        topics::kClaimEvents, topics::kPaymentCommands, topics::kPaymentEvents}) {
     EXPECT_NE(FindTopic(name), nullptr) << name;
   }
   EXPECT_EQ(FindTopic("policy-create"), nullptr);

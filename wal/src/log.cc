@@ -32,10 +32,14 @@ const claims::Clock* DefaultClock() {
 }  // namespace
 
 bool ParseFsyncPolicy(std::string_view text, FsyncPolicy* policy) {
-  if (text == "always") *policy = FsyncPolicy::kAlways;
-  else if (text == "interval") *policy = FsyncPolicy::kInterval;
-  else if (text == "none") *policy = FsyncPolicy::kNone;
-  else return false;
+  if (text == "always")
+    *policy = FsyncPolicy::kAlways;
+  else if (text == "interval")
+    *policy = FsyncPolicy::kInterval;
+  else if (text == "none")
+    *policy = FsyncPolicy::kNone;
+  else
+    return false;
   return true;
 }
 
@@ -76,8 +80,9 @@ StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir, const Options& 
   if (scan->damage == Damage::kCorrupt) {
     return claims::FailedPrecondition(
         "WAL " + dir + " is corrupt at " + scan->damaged_path + " offset " +
-        std::to_string(scan->damaged_offset) + ": " + scan->reason + ". Inspect with `walctl verify " +
-        dir + "` and `walctl dump " + dir + "`; `walctl repair --force " + dir +
+        std::to_string(scan->damaged_offset) + ": " + scan->reason +
+        ". Inspect with `walctl verify " + dir + "` and `walctl dump " + dir +
+        "`; `walctl repair --force " + dir +
         "` cuts the log there (keeping a copy), losing every entry after it");
   }
   uint64_t active_bytes = 0;
@@ -168,40 +173,43 @@ StatusOr<uint64_t> Log::Append(NewEntry entry) {
 
 StatusOr<uint64_t> Log::AppendBatch(std::vector<NewEntry> entries) {
   if (entries.empty()) return claims::InvalidArgument("empty batch");
-  Writer w;
-  w.entries = &entries;
+  // Shared with the leader that completes it, which wakes it after releasing mu_: the writer must
+  // outlive that wake-up even if this thread returns first.
+  auto w = std::make_shared<Writer>();
+  w->entries = &entries;
   for (const NewEntry& e : entries) {
     if (e.payload.size() > kMaxPayloadSize) {
       return claims::InvalidArgument("payload of " + std::to_string(e.payload.size()) +
                                      " bytes is over the limit of " +
                                      std::to_string(kMaxPayloadSize));
     }
-    w.bytes += kRecordHeaderSize + e.payload.size();
+    w->bytes += kRecordHeaderSize + e.payload.size();
   }
 
   std::unique_lock lock(mu_);
-  queue_.push_back(&w);
-  while (!w.done && queue_.front() != &w) w.cv.wait(lock);
-  if (w.done) {
-    if (!w.status.ok()) return w.status;
-    return w.first_lsn;
+  queue_.push_back(w);
+  while (!w->done && queue_.front() != w) w->cv.wait(lock);
+  if (w->done) {
+    if (!w->status.ok()) return w->status;
+    return w->first_lsn;
   }
 
   // This writer leads: it takes every queued writer (up to kMaxGroupBytes) into one group.
-  std::vector<Writer*> group;
+  std::vector<std::shared_ptr<Writer>> group;
   size_t group_bytes = 0;
-  for (Writer* q : queue_) {
+  for (const auto& q : queue_) {
     if (!group.empty() && group_bytes + q->bytes > kMaxGroupBytes) break;
     group.push_back(q);
     group_bytes += q->bytes;
   }
-  Status status = failure_.ok()
-                      ? Status::Ok()
-                      : claims::FailedPrecondition("WAL " + dir_ + " refuses appends after an "
-                                                   "earlier failure: " + failure_.message());
-  uint64_t group_first = next_lsn_;
+  Status status = failure_.ok() ? Status::Ok()
+                                : claims::FailedPrecondition("WAL " + dir_ +
+                                                             " refuses appends after an "
+                                                             "earlier failure: " +
+                                                             failure_.message());
+  const uint64_t group_first = next_lsn_;
   if (status.ok()) {
-    for (Writer* q : group) {
+    for (const auto& q : group) {
       q->first_lsn = next_lsn_;
       next_lsn_ += q->entries->size();
     }
@@ -216,7 +224,7 @@ StatusOr<uint64_t> Log::AppendBatch(std::vector<NewEntry> entries) {
     std::lock_guard io(io_mu_);
     if (active_bytes_ >= options_.segment_bytes) status = StartSegment(group_first);
     if (status.ok()) {
-      for (Writer* q : group) {
+      for (const auto& q : group) {
         uint64_t lsn = q->first_lsn;
         for (NewEntry& e : *q->entries) {
           Entry record{lsn++, now, e.type, e.schema_version, std::move(e.payload)};
@@ -234,15 +242,20 @@ StatusOr<uint64_t> Log::AppendBatch(std::vector<NewEntry> entries) {
   } else if (failure_.ok()) {
     failure_ = status;
   }
-  for (Writer* q : group) {
+  for (const auto& q : group) {
     queue_.pop_front();
     q->status = status;
     q->done = true;
-    if (q != &w) q->cv.notify_one();
   }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  std::shared_ptr<Writer> next_leader = queue_.empty() ? nullptr : queue_.front();
+  lock.unlock();
+  // Wake-ups happen outside mu_, so the woken threads do not queue up on it.
+  if (next_leader) next_leader->cv.notify_one();
+  for (const auto& q : group) {
+    if (q != w) q->cv.notify_one();
+  }
   if (!status.ok()) return status;
-  return w.first_lsn;
+  return w->first_lsn;
 }
 
 Status Log::WriteGroup(const std::string& bytes) {
@@ -294,9 +307,8 @@ Status Log::failure() const {
 
 Status Log::ReadFrom(uint64_t from_lsn, const std::function<bool(const Entry&)>& visit) const {
   const uint64_t limit = durable_lsn();
-  StatusOr<ScanResult> scan = ScanLog(options_.fs, dir_, from_lsn, [&](const Entry& e) {
-    return e.lsn <= limit && visit(e);
-  });
+  StatusOr<ScanResult> scan = ScanLog(options_.fs, dir_, from_lsn,
+                                      [&](const Entry& e) { return e.lsn <= limit && visit(e); });
   return scan.status();
 }
 

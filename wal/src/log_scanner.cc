@@ -7,7 +7,8 @@ namespace {
 
 // True when no valid record of this segment (its salt, an LSN at or past `expected_lsn`) starts
 // anywhere after `offset`: the damage is a torn tail, not a hole in the middle of the log.
-bool NothingValidAfter(std::string_view bytes, size_t offset, uint64_t salt, uint64_t expected_lsn) {
+bool NothingValidAfter(std::string_view bytes, size_t offset, uint64_t salt,
+                       uint64_t expected_lsn) {
   Entry entry;
   size_t size = 0;
   for (size_t at = offset + 1; at + kRecordHeaderSize <= bytes.size(); ++at) {

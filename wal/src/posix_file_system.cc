@@ -68,8 +68,8 @@ class Posix final : public FileSystem {
  public:
   StatusOr<std::unique_ptr<WritableFile>> OpenAppend(const std::string& path,
                                                      bool truncate) override {
-    const int fd = ::open(path.c_str(),
-                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
+    const int fd = ::open(
+        path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
     if (fd < 0) return IoError("open", path, errno);
     return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, path));
   }
@@ -112,7 +112,8 @@ class Posix final : public FileSystem {
   }
 
   Status Rename(const std::string& from, const std::string& to) override {
-    if (::rename(from.c_str(), to.c_str()) != 0) return IoError("rename", from + " to " + to, errno);
+    if (::rename(from.c_str(), to.c_str()) != 0)
+      return IoError("rename", from + " to " + to, errno);
     return Status::Ok();
   }
 

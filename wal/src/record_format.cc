@@ -80,8 +80,7 @@ void EncodeRecord(const Entry& entry, uint64_t salt, std::string* out) {
   Put16(out, entry.type);
   Put16(out, entry.schema_version);
   out->append(entry.payload);
-  const uint32_t crc =
-      MaskCrc(RecordCrc(salt, std::string_view(*out).substr(start + 4)));
+  const uint32_t crc = MaskCrc(RecordCrc(salt, std::string_view(*out).substr(start + 4)));
   for (int i = 0; i < 4; ++i) (*out)[start + i] = static_cast<char>(crc >> (8 * i));
 }
 
@@ -105,10 +104,14 @@ RecordStatus DecodeRecord(std::string_view b, uint64_t salt, Entry* entry, size_
 
 const char* RecordStatusName(RecordStatus status) {
   switch (status) {
-    case RecordStatus::kOk: return "ok";
-    case RecordStatus::kTruncated: return "truncated record";
-    case RecordStatus::kBadChecksum: return "checksum mismatch";
-    case RecordStatus::kBadLength: return "impossible record length";
+    case RecordStatus::kOk:
+      return "ok";
+    case RecordStatus::kTruncated:
+      return "truncated record";
+    case RecordStatus::kBadChecksum:
+      return "checksum mismatch";
+    case RecordStatus::kBadLength:
+      return "impossible record length";
   }
   return "?";
 }

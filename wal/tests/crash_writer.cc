@@ -35,15 +35,17 @@ int Write(const std::string& dir, const std::string& acks, int threads) {
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       for (uint64_t i = 0;; ++i) {
-        const std::string payload = "{\"writer\":" + std::to_string(t) + ",\"n\":" +
-                                    std::to_string(i) + ",\"pid\":" + std::to_string(getpid()) + "}";
+        const std::string payload = "{\"writer\":" + std::to_string(t) +
+                                    ",\"n\":" + std::to_string(i) +
+                                    ",\"pid\":" + std::to_string(getpid()) + "}";
         auto lsn = (*log)->Append(wal::NewEntry{1, 1, payload});
         if (!lsn.ok()) {
           std::fprintf(stderr, "append: %s\n", lsn.status().ToString().c_str());
           std::_Exit(1);
         }
         const std::string line = std::to_string(*lsn) + " " + payload + "\n";
-        if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::_Exit(1);
+        if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+          std::_Exit(1);
       }
     });
   }
@@ -94,7 +96,8 @@ int Check(const std::string& dir, const std::string& acks) {
 }
 
 int Golden(const std::string& dir) {
-  claims::ManualClock clock(std::chrono::system_clock::time_point(std::chrono::seconds(1767225600)));
+  claims::ManualClock clock(
+      std::chrono::system_clock::time_point(std::chrono::seconds(1767225600)));
   wal::Options options;
   options.clock = &clock;
   auto log = wal::Log::Open(dir, options);
@@ -118,6 +121,7 @@ int main(int argc, char** argv) {
   if (args.size() == 4 && args[0] == "write") return Write(args[1], args[2], std::stoi(args[3]));
   if (args.size() == 3 && args[0] == "check") return Check(args[1], args[2]);
   if (args.size() == 2 && args[0] == "golden") return Golden(args[1]);
-  std::fprintf(stderr, "usage: crash_writer write DIR ACKS THREADS | check DIR ACKS | golden DIR\n");
+  std::fprintf(stderr,
+               "usage: crash_writer write DIR ACKS THREADS | check DIR ACKS | golden DIR\n");
   return 2;
 }

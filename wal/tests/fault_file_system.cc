@@ -94,13 +94,15 @@ Status FaultFileSystem::DoAppend(const std::string& path, std::string_view data)
   std::lock_guard lock(mu_);
   File& f = files_[path];
   switch (NextFault()) {
-    case Fault::kNone: break;
+    case Fault::kNone:
+      break;
     case Fault::kShortWrite:
       f.data.append(data.substr(0, data.size() / 2));
       return claims::Internal("short write to " + path);
     case Fault::kNoSpace:
       return claims::Unavailable("disk full: write " + path + ": No space left on device");
-    case Fault::kIoError: return claims::Internal("write " + path + ": Input/output error");
+    case Fault::kIoError:
+      return claims::Internal("write " + path + ": Input/output error");
   }
   f.data.append(data);
   return Status::Ok();
@@ -121,9 +123,11 @@ Status FaultFileSystem::DoSync(const std::string& path) {
   std::lock_guard lock(mu_);
   File& f = files_[path];
   switch (NextFault()) {
-    case Fault::kNone: break;
+    case Fault::kNone:
+      break;
     case Fault::kShortWrite:
-    case Fault::kIoError: return claims::Internal("fdatasync " + path + ": Input/output error");
+    case Fault::kIoError:
+      return claims::Internal("fdatasync " + path + ": Input/output error");
     case Fault::kNoSpace:
       return claims::Unavailable("disk full: fdatasync " + path + ": No space left on device");
   }
@@ -195,7 +199,8 @@ Status FaultFileSystem::SyncDir(const std::string&) { return Status::Ok(); }
 
 StatusOr<std::unique_ptr<FileLock>> FaultFileSystem::LockFile(const std::string& path) {
   std::lock_guard lock(mu_);
-  if (locks_[path]) return claims::FailedPrecondition(path + " is locked: another process has this WAL open");
+  if (locks_[path])
+    return claims::FailedPrecondition(path + " is locked: another process has this WAL open");
   locks_[path] = true;
   return std::unique_ptr<FileLock>(new FaultLock(this, path));
 }

@@ -37,7 +37,8 @@ class FaultFileSystem final : public FileSystem {
   std::string Content(const std::string& path) const;
   void SetContent(const std::string& path, std::string content);
 
-  StatusOr<std::unique_ptr<WritableFile>> OpenAppend(const std::string& path, bool truncate) override;
+  StatusOr<std::unique_ptr<WritableFile>> OpenAppend(const std::string& path,
+                                                     bool truncate) override;
   StatusOr<std::string> ReadFile(const std::string& path) override;
   StatusOr<std::vector<std::string>> ListDir(const std::string& dir) override;
   Status CreateDir(const std::string& dir) override;

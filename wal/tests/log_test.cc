@@ -31,10 +31,13 @@ TEST(LogTest, AppendsGetDenseLsnsAndReadBack) {
   EXPECT_EQ(*(*log)->AppendBatch({Payload("c"), Payload("d")}), 3u);
   EXPECT_EQ((*log)->durable_lsn(), 4u);
   std::vector<std::string> seen;
-  ASSERT_TRUE((*log)->ReadFrom(2, [&](const Entry& e) {
-    seen.push_back(std::to_string(e.lsn) + e.payload);
-    return true;
-  }).ok());
+  ASSERT_TRUE((*log)
+                  ->ReadFrom(2,
+                             [&](const Entry& e) {
+                               seen.push_back(std::to_string(e.lsn) + e.payload);
+                               return true;
+                             })
+                  .ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"2b", "3c", "4d"}));
 }
 

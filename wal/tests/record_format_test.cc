@@ -68,7 +68,8 @@ TEST(RecordFormatTest, SegmentHeaderRoundTripsAndRejectsDamage) {
 
 TEST(RecordFormatTest, SegmentNamesSortInLsnOrder) {
   EXPECT_EQ(SegmentFileName(1), "wal-00000000000000000001.log");
-  EXPECT_EQ(ParseSegmentFileName(SegmentFileName(18446744073709551615ull)), 18446744073709551615ull);
+  EXPECT_EQ(ParseSegmentFileName(SegmentFileName(18446744073709551615ull)),
+            18446744073709551615ull);
   EXPECT_LT(SegmentFileName(9), SegmentFileName(10));
   EXPECT_FALSE(ParseSegmentFileName("wal-00000000000000000001.log.torn-64"));
   EXPECT_FALSE(ParseSegmentFileName("LOCK"));

@@ -66,7 +66,8 @@ TEST(RecoveryTest, TruncationAtEveryByteOfTheLastThreeRecordsIsCutAndKept) {
     const bool partial = cut > offsets[whole];
     EXPECT_EQ(report.cut_torn_tail, partial) << cut;
     if (partial) {
-      EXPECT_EQ(fs.Content(report.torn_copy_path), bytes.substr(offsets[whole], cut - offsets[whole]));
+      EXPECT_EQ(fs.Content(report.torn_copy_path),
+                bytes.substr(offsets[whole], cut - offsets[whole]));
     }
     EXPECT_EQ(*(*log)->Append(Payload(PayloadFor(whole + 1))), static_cast<uint64_t>(whole + 1));
     log->reset();

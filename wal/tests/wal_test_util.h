@@ -10,7 +10,9 @@
 
 namespace wal::testing {
 
-inline NewEntry Payload(const std::string& text, uint16_t type = 1) { return NewEntry{type, 1, text}; }
+inline NewEntry Payload(const std::string& text, uint16_t type = 1) {
+  return NewEntry{type, 1, text};
+}
 
 // Every entry of the log in order (read through a scan of the files).
 inline std::vector<Entry> ReadAll(FileSystem* fs, const std::string& dir) {

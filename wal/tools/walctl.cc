@@ -1,7 +1,7 @@
 // walctl: inspect, verify and repair a WAL directory, and benchmark the WAL. See README.md
 // "walctl" and wal/docs/format.md.
-//   walctl dump DIR [--from LSN]     entries as JSON lines: lsn, type, schema_version, time, payload
-//   walctl verify DIR                exit 0 clean, 1 torn tail, 2 corrupt; one-line summary
+//   walctl dump DIR [--from LSN]     entries as JSON lines: lsn, type, schema_version, time,
+//   payload walctl verify DIR                exit 0 clean, 1 torn tail, 2 corrupt; one-line summary
 //   walctl stat DIR                  segments, first/last LSN, bytes
 //   walctl repair DIR [--force]      cut a torn tail (or, with --force, corruption); keeps copies
 //   walctl bench DIR [--seconds S]   durable append rate beside the raw fdatasync rate
@@ -27,14 +27,18 @@ int Fail(const claims::Status& s) {
 }
 
 std::string Time(uint64_t micros) {
-  return claims::FormatRfc3339(std::chrono::system_clock::time_point(std::chrono::microseconds(micros)));
+  return claims::FormatRfc3339(
+      std::chrono::system_clock::time_point(std::chrono::microseconds(micros)));
 }
 
 const char* DamageName(wal::Damage d) {
   switch (d) {
-    case wal::Damage::kNone: return "clean";
-    case wal::Damage::kTornTail: return "torn tail";
-    case wal::Damage::kCorrupt: return "corrupt";
+    case wal::Damage::kNone:
+      return "clean";
+    case wal::Damage::kTornTail:
+      return "torn tail";
+    case wal::Damage::kCorrupt:
+      return "corrupt";
   }
   return "?";
 }
@@ -42,8 +46,10 @@ const char* DamageName(wal::Damage d) {
 int Dump(const std::string& dir, uint64_t from) {
   auto scan = wal::ScanLog(wal::PosixFileSystem(), dir, from, [](const wal::Entry& e) {
     // Keys in a fixed, readable order; a payload that is JSON is shown as JSON, else as a string.
-    nlohmann::ordered_json line = {{"lsn", e.lsn}, {"type", e.type},
-                                   {"schema_version", e.schema_version}, {"time", Time(e.timestamp_us)}};
+    nlohmann::ordered_json line = {{"lsn", e.lsn},
+                                   {"type", e.type},
+                                   {"schema_version", e.schema_version},
+                                   {"time", Time(e.timestamp_us)}};
     nlohmann::ordered_json payload = nlohmann::ordered_json::parse(e.payload, nullptr, false);
     line["payload"] = payload.is_discarded() ? nlohmann::ordered_json(e.payload) : payload;
     std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -65,8 +71,9 @@ int Verify(const std::string& dir) {
             << scan->first_lsn << ".." << scan->last_lsn;
   if (scan->damage != wal::Damage::kNone) {
     std::cout << "; " << scan->reason << " at " << scan->damaged_path << " offset "
-              << scan->damaged_offset << " (walctl repair" << (scan->damage == wal::Damage::kCorrupt ? " --force " : " ")
-              << dir << " cuts it, keeping a copy)";
+              << scan->damaged_offset << " (walctl repair"
+              << (scan->damage == wal::Damage::kCorrupt ? " --force " : " ") << dir
+              << " cuts it, keeping a copy)";
   }
   std::cout << "\n";
   if (scan->damage == wal::Damage::kTornTail) return kExitTorn;
@@ -79,8 +86,8 @@ int Stat(const std::string& dir) {
   if (!scan.ok()) return Fail(scan.status());
   nlohmann::json segments = nlohmann::json::array();
   for (const wal::SegmentInfo& s : scan->segments) {
-    segments.push_back({{"path", s.path}, {"first_lsn", s.first_lsn}, {"entries", s.entries},
-                        {"bytes", s.bytes}});
+    segments.push_back(
+        {{"path", s.path}, {"first_lsn", s.first_lsn}, {"entries", s.entries}, {"bytes", s.bytes}});
   }
   // On disk, every entry that reads back whole is durable: the durable LSN is the last one.
   nlohmann::json out = {{"dir", dir},
@@ -91,7 +98,9 @@ int Stat(const std::string& dir) {
                         {"bytes", scan->bytes},
                         {"state", DamageName(scan->damage)}};
   std::cout << out.dump(2) << "\n";
-  return scan->damage == wal::Damage::kNone ? 0 : (scan->damage == wal::Damage::kTornTail ? kExitTorn : kExitCorrupt);
+  return scan->damage == wal::Damage::kNone
+             ? 0
+             : (scan->damage == wal::Damage::kTornTail ? kExitTorn : kExitCorrupt);
 }
 
 int Repair(const std::string& dir, bool force) {
@@ -101,7 +110,8 @@ int Repair(const std::string& dir, bool force) {
   auto scan = wal::ScanLog(fs, dir);
   if (!scan.ok()) return Fail(scan.status());
   if (scan->damage == wal::Damage::kNone) {
-    std::cout << "clean: nothing to repair (LSN " << scan->first_lsn << ".." << scan->last_lsn << ")\n";
+    std::cout << "clean: nothing to repair (LSN " << scan->first_lsn << ".." << scan->last_lsn
+              << ")\n";
     return 0;
   }
   if (scan->damage == wal::Damage::kCorrupt && !force) {
@@ -129,7 +139,8 @@ int main(int argc, char** argv) {
   wal::BenchOptions bench;
   std::string fsync = "always";
 
-  auto* dump = app.add_subcommand("dump", "Entries as JSON lines (lsn, type, schema_version, time, payload)");
+  auto* dump = app.add_subcommand(
+      "dump", "Entries as JSON lines (lsn, type, schema_version, time, payload)");
   dump->add_option("dir", dir, "WAL directory")->required();
   dump->add_option("--from", from, "First LSN to print");
   auto* verify = app.add_subcommand("verify", "Exit 0 clean, 1 torn tail, 2 corrupt");
@@ -141,7 +152,8 @@ int main(int argc, char** argv) {
   repair->add_flag("--force", force, "Also cut corruption (loses the entries after it)");
   auto* bench_cmd = app.add_subcommand("bench", "Durable appends/s beside the raw fdatasync rate");
   bench_cmd->add_option("dir", bench.dir, "Scratch directory on the disk to measure")->required();
-  bench_cmd->add_option("--seconds", bench.seconds_per_run, "Seconds per configuration")->capture_default_str();
+  bench_cmd->add_option("--seconds", bench.seconds_per_run, "Seconds per configuration")
+      ->capture_default_str();
   bench_cmd->add_option("--fsync", fsync, "always, interval or none")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 

@@ -25,7 +25,8 @@ class Date {
   friend auto operator<=>(const Date& a, const Date& b) { return a.ymd_ <=> b.ymd_; }
 
  private:
-  std::chrono::year_month_day ymd_{std::chrono::year{1970}, std::chrono::January, std::chrono::day{1}};
+  std::chrono::year_month_day ymd_{std::chrono::year{1970}, std::chrono::January,
+                                   std::chrono::day{1}};
 };
 
 }  // namespace claims

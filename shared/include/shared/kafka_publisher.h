@@ -24,7 +24,7 @@ class KafkaEventPublisher final : public EventPublisher {
   // Errors: kInvalidArgument for a bad setting. Connecting happens in the background; a broker
   // that is down is not an error here (see CheckBroker).
   static StatusOr<std::unique_ptr<KafkaEventPublisher>> Create(const KafkaSettings& settings,
-                                                                prometheus::Registry& metrics);
+                                                               prometheus::Registry& metrics);
   ~KafkaEventPublisher() override;  // flushes for up to 10 s, then drops what is left
   KafkaEventPublisher(const KafkaEventPublisher&) = delete;
   KafkaEventPublisher& operator=(const KafkaEventPublisher&) = delete;

@@ -41,7 +41,7 @@ struct PolicyFields {
 struct Policy {
   std::string policy_id;  // nanoid
   PolicyFields fields;
-  int64_t version = 0;  // 1 on create, +1 on every update
+  int64_t version = 0;     // 1 on create, +1 on every update
   std::string created_at;  // RFC 3339 UTC
   std::string updated_at;  // RFC 3339 UTC
 

@@ -44,7 +44,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status Conflict(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
 inline Status FailedPrecondition(std::string m) {
@@ -57,7 +59,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.ok()) status_ = Internal("StatusOr constructed from an OK status without value");
   }
@@ -79,8 +81,8 @@ class [[nodiscard]] StatusOr {
 
 }  // namespace claims
 
-#define CLAIMS_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::claims::Status claims_status_ = (expr); \
+#define CLAIMS_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::claims::Status claims_status_ = (expr);        \
     if (!claims_status_.ok()) return claims_status_; \
   } while (false)

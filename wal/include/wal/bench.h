@@ -12,7 +12,7 @@
 namespace wal {
 
 struct BenchOptions {
-  std::string dir;              // scratch directory; emptied per run
+  std::string dir;  // scratch directory; emptied per run
   double seconds_per_run = 2.0;
   std::vector<int> writers = {1, 8, 64};
   std::vector<size_t> payload_bytes = {256, 1024};

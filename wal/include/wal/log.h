@@ -41,13 +41,13 @@ struct Options {
   FileSystem* fs = PosixFileSystem();  // must outlive the log
   FsyncPolicy fsync = FsyncPolicy::kAlways;
   std::chrono::milliseconds fsync_interval{10};  // for kInterval
-  uint64_t segment_bytes = 64ull << 20;  // a segment is closed once it reaches this size
-  const claims::Clock* clock = nullptr;  // entry timestamps; nullptr: the system clock
+  uint64_t segment_bytes = 64ull << 20;          // a segment is closed once it reaches this size
+  const claims::Clock* clock = nullptr;          // entry timestamps; nullptr: the system clock
 };
 
 // What Open found and did.
 struct OpenReport {
-  uint64_t last_lsn = 0;       // of the last entry kept
+  uint64_t last_lsn = 0;  // of the last entry kept
   bool cut_torn_tail = false;
   std::string torn_copy_path;  // where the cut bytes were kept
   uint64_t cut_bytes = 0;
@@ -96,7 +96,7 @@ class Log {
  private:
   struct Writer;
   Log(std::string dir, const Options& options);
-  Status StartSegment(uint64_t first_lsn);           // REQUIRES: io_mu_ held
+  Status StartSegment(uint64_t first_lsn);      // REQUIRES: io_mu_ held
   Status WriteGroup(const std::string& bytes);  // REQUIRES: io_mu_ held
   void SyncLoop();
 
@@ -105,8 +105,8 @@ class Log {
   const claims::Clock* clock_;
   std::unique_ptr<FileLock> lock_;
 
-  mutable std::mutex mu_;  // guards the members below up to io_mu_
-  std::deque<Writer*> queue_;
+  mutable std::mutex mu_;                      // guards the members below up to io_mu_
+  std::deque<std::shared_ptr<Writer>> queue_;  // the front one leads the next group
   uint64_t next_lsn_ = 1;
   uint64_t written_lsn_ = 0;
   uint64_t durable_lsn_ = 0;

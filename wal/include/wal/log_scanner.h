@@ -19,8 +19,8 @@ struct SegmentInfo {
   std::string path;
   uint64_t first_lsn = 0;  // from the file name, checked against the header
   uint64_t salt = 0;
-  uint64_t bytes = 0;      // file size
-  uint64_t entries = 0;    // valid entries read from it
+  uint64_t bytes = 0;    // file size
+  uint64_t entries = 0;  // valid entries read from it
 };
 
 enum class Damage { kNone, kTornTail, kCorrupt };
@@ -31,9 +31,9 @@ struct ScanResult {
   uint64_t last_lsn = 0;              // of the last valid entry (0 when there is none)
   uint64_t bytes = 0;                 // all segment bytes
   Damage damage = Damage::kNone;
-  std::string damaged_path;           // where the damage starts
+  std::string damaged_path;  // where the damage starts
   uint64_t damaged_offset = 0;
-  std::string reason;                 // what is wrong there
+  std::string reason;  // what is wrong there
 };
 
 // Scans `dir`. `visit`, if given, sees each valid entry with lsn >= from_lsn in order, until it

@@ -15,7 +15,7 @@ struct Entry {
   uint64_t timestamp_us = 0;  // microseconds since the Unix epoch, when appended
   uint16_t type = 0;          // what the payload is; meaning belongs to the writer
   uint16_t schema_version = 1;
-  std::string payload;        // JSON in practice; any bytes allowed
+  std::string payload;  // JSON in practice; any bytes allowed
 
   friend bool operator==(const Entry&, const Entry&) = default;
 };

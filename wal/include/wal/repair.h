@@ -14,7 +14,7 @@ namespace wal {
 struct CutReport {
   std::vector<std::string> kept;  // paths of the copies of what was cut
   uint64_t cut_bytes = 0;
-  uint64_t last_lsn = 0;          // the last entry the log keeps
+  uint64_t last_lsn = 0;  // the last entry the log keeps
 };
 
 // Cuts `dir` at scan.damaged_path / scan.damaged_offset: the bytes from there to the end of that
