@@ -4,64 +4,25 @@
 //   sqlite_commit: one row per transaction, WAL mode, synchronous=FULL (rows/s)
 //   sqlite_batch: rows inserted in one transaction (rows/s)
 // Prints one line per figure: "limit <name> <rate>/s p50_us=<..> p99_us=<..>".
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <vector>
 
 #include "shared/sqlite_db.h"
+#include "wal/bench.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Figures {
-  double rate = 0;
-  double p50_us = 0;
-  double p99_us = 0;
-};
-
-Figures Summarise(std::vector<double> latencies_us, double seconds, size_t operations) {
-  std::sort(latencies_us.begin(), latencies_us.end());
-  Figures f;
-  f.rate = static_cast<double>(operations) / seconds;
-  if (!latencies_us.empty()) {
-    f.p50_us = latencies_us[latencies_us.size() / 2];
-    f.p99_us = latencies_us[latencies_us.size() * 99 / 100];
-  }
-  return f;
-}
-
 double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
-Figures FdatasyncRate(const std::string& dir, int count) {
-  const std::string path = dir + "/fdatasync.bench";
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return {};
-  const std::string record(256, 'r');
-  std::vector<double> latencies;
-  const auto start = Clock::now();
-  for (int i = 0; i < count; ++i) {
-    const auto t0 = Clock::now();
-    if (::write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size())) break;
-    if (::fdatasync(fd) != 0) break;
-    latencies.push_back(Micros(Clock::now() - t0));
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  ::close(fd);
-  std::filesystem::remove(path);
-  return Summarise(std::move(latencies), seconds, static_cast<size_t>(count));
-}
-
-Figures SqliteRate(const std::string& dir, int count, bool one_transaction) {
+wal::RateFigures SqliteRate(const std::string& dir, int count, bool one_transaction) {
   const std::string path = dir + "/sqlite.bench";
   std::filesystem::remove(path);
-  Figures f;
+  wal::RateFigures f;
   {
     auto db = claims::SqliteDatabase::Open(path);
     if (!db.ok()) return f;
@@ -80,13 +41,18 @@ Figures SqliteRate(const std::string& dir, int count, bool one_transaction) {
     }
     if (one_transaction && !(*db)->Exec("COMMIT").ok()) return f;
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    f = Summarise(std::move(latencies), seconds, static_cast<size_t>(count));
+    f = wal::SummariseLatencies(latencies, seconds);
+    if (one_transaction) f.rate = static_cast<double>(count) / seconds;
   }
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
   return f;
 }
 
-void Print(const char* name, const Figures& f) {
+void Print(const char* name, const wal::RateFigures& f) {
+  if (f.p50_us == 0) {  // batched: no per-operation latency
+    std::printf("limit %-14s %10.0f/s\n", name, f.rate);
+    return;
+  }
   std::printf("limit %-14s %10.0f/s  p50_us=%.0f p99_us=%.0f\n", name, f.rate, f.p50_us, f.p99_us);
 }
 
@@ -100,7 +66,7 @@ int main(int argc, char** argv) {
   app.add_option("--count", count, "Operations per figure")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   std::filesystem::create_directories(dir);
-  Print("fdatasync", FdatasyncRate(dir, count));
+  Print("fdatasync", wal::MeasureFdatasync(dir, 30.0, static_cast<size_t>(count)));
   Print("sqlite_commit", SqliteRate(dir, count, false));
   Print("sqlite_batch", SqliteRate(dir, count * 100, true));
   return 0;

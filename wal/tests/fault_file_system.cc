@@ -32,6 +32,14 @@ class FaultLock final : public FileLock {
   std::string path_;
 };
 
+Status FaultError(Fault fault, const std::string& operation, const std::string& path) {
+  if (fault == Fault::kNoSpace) {
+    return claims::Unavailable("disk full: " + operation + " " + path +
+                               ": No space left on device");
+  }
+  return claims::Internal(operation + " " + path + ": Input/output error");
+}
+
 }  // namespace
 
 void FaultFileSystem::FailOperation(uint64_t n, Fault fault) {
@@ -93,17 +101,12 @@ Fault FaultFileSystem::NextFault() {
 Status FaultFileSystem::DoAppend(const std::string& path, std::string_view data) {
   std::lock_guard lock(mu_);
   File& f = files_[path];
-  switch (NextFault()) {
-    case Fault::kNone:
-      break;
-    case Fault::kShortWrite:
-      f.data.append(data.substr(0, data.size() / 2));
-      return claims::Internal("short write to " + path);
-    case Fault::kNoSpace:
-      return claims::Unavailable("disk full: write " + path + ": No space left on device");
-    case Fault::kIoError:
-      return claims::Internal("write " + path + ": Input/output error");
+  const Fault fault = NextFault();
+  if (fault == Fault::kShortWrite) {
+    f.data.append(data.substr(0, data.size() / 2));
+    return claims::Internal("short write to " + path);
   }
+  if (fault != Fault::kNone) return FaultError(fault, "write", path);
   f.data.append(data);
   return Status::Ok();
 }
@@ -122,15 +125,9 @@ Status FaultFileSystem::DoSync(const std::string& path) {
   if (delay.count() > 0) std::this_thread::sleep_for(delay);
   std::lock_guard lock(mu_);
   File& f = files_[path];
-  switch (NextFault()) {
-    case Fault::kNone:
-      break;
-    case Fault::kShortWrite:
-    case Fault::kIoError:
-      return claims::Internal("fdatasync " + path + ": Input/output error");
-    case Fault::kNoSpace:
-      return claims::Unavailable("disk full: fdatasync " + path + ": No space left on device");
-  }
+  // A sync cannot be short: a short-write fault fails it as an I/O error.
+  const Fault fault = NextFault();
+  if (fault != Fault::kNone) return FaultError(fault, "fdatasync", path);
   f.synced = f.data.size();
   return Status::Ok();
 }

@@ -38,6 +38,15 @@ std::pair<std::string, std::vector<size_t>> WriteEntries(FaultFileSystem* fs, in
   return {path, offsets};
 }
 
+// Writes 20 entries into segments of 200 bytes: several segments.
+void WriteSegmentedLog(FaultFileSystem* fs) {
+  Options o = OptionsFor(fs);
+  o.segment_bytes = 200;
+  auto log = Log::Open(kDir, o);
+  ASSERT_TRUE(log.ok());
+  for (int i = 1; i <= 20; ++i) ASSERT_TRUE((*log)->Append(Payload(PayloadFor(i))).ok());
+}
+
 void ExpectEntries(FaultFileSystem* fs, int count) {
   const auto all = ReadAll(fs, kDir);
   ASSERT_EQ(all.size(), static_cast<size_t>(count));
@@ -127,13 +136,7 @@ TEST(RecoveryTest, ZeroFilledTailIsTorn) {
 
 TEST(RecoveryTest, DamageInAnEarlierSegmentIsCorruption) {
   FaultFileSystem fs;
-  {
-    Options o = OptionsFor(&fs);
-    o.segment_bytes = 200;
-    auto log = Log::Open(kDir, o);
-    ASSERT_TRUE(log.ok());
-    for (int i = 1; i <= 20; ++i) ASSERT_TRUE((*log)->Append(Payload(PayloadFor(i))).ok());
-  }
+  WriteSegmentedLog(&fs);
   const std::string first = std::string(kDir) + "/" + SegmentFileName(1);
   std::string bytes = fs.Content(first);
   bytes.resize(bytes.size() - 3);  // a torn end is corruption when later segments exist
@@ -144,13 +147,7 @@ TEST(RecoveryTest, DamageInAnEarlierSegmentIsCorruption) {
 
 TEST(RecoveryTest, MissingSegmentIsAGapAndRefused) {
   FaultFileSystem fs;
-  {
-    Options o = OptionsFor(&fs);
-    o.segment_bytes = 200;
-    auto log = Log::Open(kDir, o);
-    ASSERT_TRUE(log.ok());
-    for (int i = 1; i <= 20; ++i) ASSERT_TRUE((*log)->Append(Payload(PayloadFor(i))).ok());
-  }
+  WriteSegmentedLog(&fs);
   auto scan = ScanLog(&fs, kDir);
   ASSERT_GE(scan->segments.size(), 3u);
   ASSERT_TRUE(fs.Remove(scan->segments[1].path).ok());
