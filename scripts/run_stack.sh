@@ -20,9 +20,14 @@ stop_all() {
   [ "$stopping" = 1 ] && return
   stopping=1
   trap - INT TERM
-  local pid
-  for pid in "${children[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${children[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Reverse start order: services finish their requests and flush their events while the
+  # broker is still up, then the broker goes.
+  local i pid
+  for ((i = ${#children[@]} - 1; i >= 0; i--)); do
+    pid=${children[$i]}
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   echo "run_stack: stopped"
 }
 trap 'stop_all; exit 0' INT TERM

@@ -36,4 +36,5 @@ wait "$stack" || { echo "FAIL: run_stack exited with $?"; cat "$log"; exit 1; }
 if pgrep -af -- "$data_dir"; then echo "FAIL: processes left behind"; exit 1; fi
 grep -q '"msg":"claim-service stopped"' "$log" || { echo "FAIL: claim-service did not stop cleanly"; cat "$log"; exit 1; }
 [ ! -e "$data_dir/broker/bootstrap.servers" ] || { echo "FAIL: broker did not clean up"; exit 1; }
+if grep '"level":"error"' "$log"; then echo "FAIL: errors logged during start or shutdown"; exit 1; fi
 echo "PASS: every process exited on SIGTERM"
