@@ -5,19 +5,42 @@
 namespace wal {
 namespace {
 
-// True when no valid record of this segment (its salt, an LSN at or past `expected_lsn`) starts
-// anywhere after `offset`: the damage is a torn tail, not a hole in the middle of the log.
-bool NothingValidAfter(std::string_view bytes, size_t offset, uint64_t salt,
+constexpr size_t kSectorSize = 512;
+
+// Where the next valid record of this segment (its salt, an LSN at or past `expected_lsn`)
+// starts after `offset`, or bytes.size() if none does.
+size_t NextValidRecord(std::string_view bytes, size_t offset, uint64_t salt,
                        uint64_t expected_lsn) {
   Entry entry;
   size_t size = 0;
   for (size_t at = offset + 1; at + kRecordHeaderSize <= bytes.size(); ++at) {
     if (DecodeRecord(bytes.substr(at), salt, &entry, &size) == RecordStatus::kOk &&
         entry.lsn >= expected_lsn) {
-      return false;
+      return at;
     }
   }
-  return true;
+  return bytes.size();
+}
+
+// True when a whole sector-aligned 512-byte block inside [begin, end) is all zeros.
+bool HasZeroSector(std::string_view bytes, size_t begin, size_t end) {
+  for (size_t s = (begin + kSectorSize - 1) / kSectorSize * kSectorSize; s + kSectorSize <= end;
+       s += kSectorSize) {
+    if (bytes.substr(s, kSectorSize).find_first_not_of('\0') == std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Damage in the last segment at `offset` is a torn write, not corruption, when
+//   - no valid record follows it (the crash cut the last write short), or
+//   - the damaged stretch holds a zeroed sector: pages of an unsynced write reached the disk out
+//     of order and a hole reads back as zeros. Synced data never has such a hole, and every
+//     record after it was written later, so none of them was acknowledged either.
+bool IsTornWrite(std::string_view bytes, size_t offset, uint64_t salt, uint64_t expected_lsn) {
+  const size_t next = NextValidRecord(bytes, offset, salt, expected_lsn);
+  return next == bytes.size() || HasZeroSector(bytes, offset, next);
 }
 
 }  // namespace
@@ -83,7 +106,7 @@ StatusOr<ScanResult> ScanLog(FileSystem* fs, const std::string& dir, uint64_t fr
         reason = RecordStatusName(status);
       }
       if (status != RecordStatus::kOk || entry.lsn != expected) {
-        const bool torn = last && NothingValidAfter(view, offset, seg.salt, expected);
+        const bool torn = last && IsTornWrite(view, offset, seg.salt, expected);
         result.segments.push_back(seg);
         fail(torn ? Damage::kTornTail : Damage::kCorrupt, offset, reason);
         return result;

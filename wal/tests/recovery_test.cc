@@ -123,6 +123,33 @@ TEST(RecoveryTest, StaleWellFormedRecordsAfterTheTailAreCut) {
   ExpectEntries(&fs, 5);
 }
 
+TEST(RecoveryTest, UnsyncedPagesPersistedOutOfOrderAreATornTail) {
+  // A crash during one multi-page write: later pages reached the disk, an earlier one did not
+  // and reads back as zeros. Records 6-10 are ~1 KiB, so the hole covers whole sectors.
+  FaultFileSystem fs;
+  std::vector<size_t> offsets;
+  std::string path;
+  {
+    auto log = Log::Open(kDir, OptionsFor(&fs));
+    ASSERT_TRUE(log.ok());
+    path = std::string(kDir) + "/" + SegmentFileName(1);
+    for (int i = 1; i <= 10; ++i) {
+      offsets.push_back(fs.Content(path).size());
+      ASSERT_TRUE((*log)->Append(Payload(std::string(i > 5 ? 1000 : 10, 'a' + i))).ok());
+    }
+  }
+  std::string bytes = fs.Content(path);
+  const size_t hole = (offsets[6] / 512 + 1) * 512;  // a sector inside record 7
+  std::fill(bytes.begin() + static_cast<long>(hole), bytes.begin() + static_cast<long>(hole + 512),
+            '\0');
+  fs.SetContent(path, bytes);
+  OpenReport report;
+  auto log = Log::Open(kDir, OptionsFor(&fs), &report);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ(report.last_lsn, 6u);
+  EXPECT_EQ(report.cut_bytes, bytes.size() - offsets[6]);
+}
+
 TEST(RecoveryTest, ZeroFilledTailIsTorn) {
   FaultFileSystem fs;
   const auto [path, offsets] = WriteEntries(&fs, 3);

@@ -1,7 +1,8 @@
 // LogScanner: reads a WAL directory from disk and tells what is there: the segments, every valid
-// entry in LSN order, and the first damage, classified as a torn tail (a crash mid-write: the
-// bad bytes run to the end of the last segment with no valid record after them) or corruption
-// (anything else: bad bytes with valid records after them, a damaged header, a gap in LSNs).
+// entry in LSN order, and the first damage, classified as a torn tail (a crash mid-write, in the
+// last segment: no valid record after the bad bytes, or a zeroed 512-byte sector among them,
+// which is how unsynced pages that never reached the disk read back) or corruption (anything
+// else: bad bytes with valid records after them, a damaged header, a gap in LSNs).
 // Used by Log::Open for recovery and by walctl. Stateless; thread-compatible.
 #pragma once
 
