@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project needs (only those missing) and builds.
-#   bash bootstrap.sh            release build in build/release (what runserver and bench run)
+#   bash bootstrap.sh            release build of the programs in build/release (runserver, bench)
 #   bash bootstrap.sh debug      Debug build with AddressSanitizer + UBSan in build/debug (tests)
 #   bash bootstrap.sh tsan       the WAL's tests built with ThreadSanitizer in build/tsan
 #   bash bootstrap.sh packages   install packages only
@@ -39,19 +39,22 @@ install_packages() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 }
 
-build() {  # build DIR TARGET cmake-args...
-  local dir=$1 target=$2; shift 2
+build() {  # build DIR "TARGET..." cmake-args...
+  local dir=$1 targets=$2; shift 2
   if [ ! -f "$dir/build.ninja" ]; then
     cmake -S . -B "$dir" -G Ninja "$@"
   fi
   # Two cores: two jobs keep memory in bounds with sanitizers on.
-  cmake --build "$dir" -j "${BUILD_JOBS:-2}" --target "$target"
+  # shellcheck disable=SC2086
+  cmake --build "$dir" -j "${BUILD_JOBS:-2}" --target $targets
 }
 
 install_packages
 case "${1:-release}" in
   packages) ;;
-  release) build build/release all -DCMAKE_BUILD_TYPE=RelWithDebInfo ;;
+  # What runserver and bench run; tests are built by the debug and tsan builds.
+  release) build build/release "claim-service embedded-broker walctl bench-limits" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo ;;
   debug) build build/debug all -DCMAKE_BUILD_TYPE=Debug -DCLAIMS_SANITIZE=ON ;;
   tsan) build build/tsan wal_tests -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMS_TSAN=ON ;;
   *) echo "usage: bash bootstrap.sh [release|debug|tsan|packages]" >&2; exit 2 ;;
