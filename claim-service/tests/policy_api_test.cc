@@ -3,6 +3,7 @@
 // leaks descriptors per endpoint start, see ../shared/DEPENDENCIES.md).
 #include <gtest/gtest.h>
 
+#include <random>
 #include <set>
 #include <thread>
 
@@ -328,6 +329,78 @@ TEST_F(PolicyApiTest, ConcurrentReplacesWithoutVersionAllApply) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), kThreads * kEach);
   EXPECT_EQ(client().Get("/policies/" + id).Json()["version"], 1 + kThreads * kEach);
+}
+
+// No client input causes a 5xx: valid bodies with fields swapped for hostile values, raw
+// garbage, and odd query strings. Seeded; the seed is printed on failure.
+TEST_F(PolicyApiTest, HostileInputNeverCausesA5xx) {
+  const unsigned seed = ::testing::UnitTest::GetInstance()->random_seed() + 20261122u;
+  std::mt19937 rng(seed);
+  const std::vector<json> hostile = {nullptr,
+                                     true,
+                                     -1,
+                                     0,
+                                     1e308,
+                                     -1e308,
+                                     18446744073709551615ull,
+                                     "",
+                                     std::string(300, 'x'),
+                                     json::array(),
+                                     json::object(),
+                                     "2026-02-30",
+                                     "$-5",
+                                     12.345,
+                                     "\u0000",
+                                     "9999-12-31",
+                                     "0000-01-01",
+                                     "-0.00",
+                                     "1,,000",
+                                     "NaN",
+                                     "Infinity",
+                                     json::array({1, 2}),
+                                     json{{"nested", json{{"deeper", 1}}}},
+                                     "Ω≈ç√∫",
+                                     " ",
+                                     "1e3",
+                                     "0x10"};
+  const int n = Unique();
+  const std::string existing = Create(n)["policy_id"];
+  for (int i = 0; i < 300; ++i) {
+    json body = PolicyBody(Unique());
+    const int changes = 1 + static_cast<int>(rng() % 3);
+    for (int c = 0; c < changes; ++c) {
+      auto it = body.begin();
+      std::advance(it, rng() % body.size());
+      *it = hostile[rng() % hostile.size()];
+    }
+    const HttpResult created = client().Post("/policies", body);
+    ASSERT_GT(created.status, 0) << created.error;
+    ASSERT_LT(created.status, 500)
+        << "seed " << seed << " body " << body.dump() << " -> " << created.body;
+    const HttpResult replaced = client().Put("/policies/" + existing, body);
+    ASSERT_LT(replaced.status, 500)
+        << "seed " << seed << " body " << body.dump() << " -> " << replaced.body;
+  }
+  // Invalid UTF-8 inside an otherwise well-formed body.
+  std::string bad_utf8 = PolicyBody(Unique()).dump();
+  bad_utf8.replace(bad_utf8.find("Holder"), 6, "\xff\xfe\xc3");
+  EXPECT_EQ(client().Send("POST", "/policies", bad_utf8).status, 400);
+  for (int i = 0; i < 100; ++i) {
+    std::string garbage(rng() % 200, '\0');
+    for (char& ch : garbage) ch = static_cast<char>(rng() % 256);
+    const HttpResult r = client().Send("POST", "/policies", garbage);
+    ASSERT_GT(r.status, 0) << r.error;
+    ASSERT_LT(r.status, 500) << "seed " << seed;
+  }
+  for (const char* query :
+       {"?limit=99999999999999999999", "?limit=-1", "?offset=1e9", "?cursor=p", "?cursor=p-1",
+        "?cursor=p99999999999999999999", "?status=%00", "?policy_type=", "?limit=10&limit=20",
+        "?=x", "?&&&", "?offset=", "?cursor=p1&status=active"}) {
+    const HttpResult r = client().Get(std::string("/policies") + query);
+    ASSERT_GT(r.status, 0) << r.error;
+    EXPECT_LT(r.status, 500) << query << " -> " << r.body;
+  }
+  EXPECT_EQ(client().Get("/healthz").status, 200);
 }
 
 TEST_F(PolicyApiTest, HealthReadinessAndMetrics) {
