@@ -22,10 +22,11 @@ StatusOr<Policy> PolicyService::Create(const PolicyFields& fields) {
   policy.policy_id = NewNanoid();
   policy.fields = fields;
   policy.version = 1;
-  policy.created_at = FormatRfc3339(clock_.Now());
+  const auto now = clock_.Now();
+  policy.created_at = FormatRfc3339(now);
   policy.updated_at = policy.created_at;
   CLAIMS_RETURN_IF_ERROR(store_.Insert(policy));
-  Publish(PolicyEventType::kCreated, policy);
+  Publish(PolicyEventType::kCreated, policy, now);
   return policy;
 }
 
@@ -33,6 +34,7 @@ StatusOr<Policy> PolicyService::Get(const std::string& policy_id) { return store
 
 StatusOr<Policy> PolicyService::Replace(const std::string& policy_id,
                                         const PolicyWriteRequest& request) {
+  const auto now = clock_.Now();
   StatusOr<Policy> updated =
       store_.Update(policy_id, [&](const Policy& current) -> StatusOr<Policy> {
         if (request.expected_version && *request.expected_version != current.version) {
@@ -43,18 +45,18 @@ StatusOr<Policy> PolicyService::Replace(const std::string& policy_id,
         Policy next = current;
         next.fields = request.fields;
         next.version = current.version + 1;
-        next.updated_at = FormatRfc3339(clock_.Now());
+        next.updated_at = FormatRfc3339(now);
         return next;
       });
   if (!updated.ok()) return updated.status();
-  Publish(PolicyEventType::kUpdated, *updated);
+  Publish(PolicyEventType::kUpdated, *updated, now);
   return updated;
 }
 
 Status PolicyService::Delete(const std::string& policy_id) {
   StatusOr<Policy> deleted = store_.Delete(policy_id);
   if (!deleted.ok()) return deleted.status();
-  Publish(PolicyEventType::kDeleted, *deleted);
+  Publish(PolicyEventType::kDeleted, *deleted, clock_.Now());
   return Status::Ok();
 }
 
@@ -62,8 +64,9 @@ StatusOr<PolicyPage> PolicyService::List(const PolicyFilter& filter, const PageR
   return store_.List(filter, page);
 }
 
-void PolicyService::Publish(PolicyEventType type, const Policy& policy) {
-  const OutgoingEvent event = BuildPolicyEvent(type, policy, source_, NewNanoid(), clock_.Now());
+void PolicyService::Publish(PolicyEventType type, const Policy& policy,
+                            std::chrono::system_clock::time_point changed_at) {
+  const OutgoingEvent event = BuildPolicyEvent(type, policy, source_, NewNanoid(), changed_at);
   const Status queued = publisher_.Publish(event);
   if (!queued.ok()) {
     publish_refused_.Increment();

@@ -286,6 +286,9 @@ TEST_F(PolicyApiTest, EveryChangePublishesOneEventWithKeyAndFields) {
     const std::string ts = e["event_timestamp"];
     EXPECT_EQ(ts.back(), 'Z');
     EXPECT_EQ(ts.size(), 24u) << ts;
+    if (type != "POLICY_DELETED") {
+      EXPECT_EQ(ts, e["policy_details"]["updated_at"]);  // the time of the change itself
+    }
     EXPECT_EQ(events[0].headers.at("event_id"), e["event_id"]);
     event_ids.insert(e["event_id"].get<std::string>());
   }

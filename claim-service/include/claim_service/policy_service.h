@@ -38,7 +38,9 @@ class PolicyService {
  private:
   // Publishing happens after the change is committed; a failure to queue is logged and counted
   // and does not fail the request (delivery failures are reported by the publisher).
-  void Publish(PolicyEventType type, const Policy& policy);
+  // `changed_at` is the event's event_timestamp: when the change was made.
+  void Publish(PolicyEventType type, const Policy& policy,
+               std::chrono::system_clock::time_point changed_at);
 
   PolicyStore& store_;
   EventPublisher& publisher_;
