@@ -135,6 +135,8 @@ Status FaultFileSystem::DoSync(const std::string& path) {
 StatusOr<std::unique_ptr<WritableFile>> FaultFileSystem::OpenAppend(const std::string& path,
                                                                     bool truncate) {
   std::lock_guard lock(mu_);
+  if (const Fault fault = NextFault(); fault != Fault::kNone)
+    return FaultError(fault, "open", path);
   if (!dirs_.count(Parent(path))) return claims::NotFound("open " + path + ": no such directory");
   File& f = files_[path];
   if (truncate) {
@@ -169,6 +171,8 @@ Status FaultFileSystem::CreateDir(const std::string& dir) {
 
 Status FaultFileSystem::Rename(const std::string& from, const std::string& to) {
   std::lock_guard lock(mu_);
+  if (const Fault fault = NextFault(); fault != Fault::kNone)
+    return FaultError(fault, "rename", from);
   auto it = files_.find(from);
   if (it == files_.end()) return claims::NotFound("rename " + from + ": no such file");
   File f = std::move(it->second);
@@ -192,7 +196,12 @@ Status FaultFileSystem::Truncate(const std::string& path, uint64_t size) {
   return Status::Ok();
 }
 
-Status FaultFileSystem::SyncDir(const std::string&) { return Status::Ok(); }
+Status FaultFileSystem::SyncDir(const std::string& dir) {
+  std::lock_guard lock(mu_);
+  if (const Fault fault = NextFault(); fault != Fault::kNone)
+    return FaultError(fault, "fsync", dir);
+  return Status::Ok();
+}
 
 StatusOr<std::unique_ptr<FileLock>> FaultFileSystem::LockFile(const std::string& path) {
   std::lock_guard lock(mu_);

@@ -1,6 +1,6 @@
 // FaultFileSystem: an in-memory FileSystem for tests that can
-//   - fail the Nth data operation (an Append or a Sync, counted together from 1) with a short
-//     write, ENOSPC or EIO;
+//   - fail the Nth operation of the append path (Append, Sync, OpenAppend, Rename, SyncDir,
+//     counted together from 1) with a short write (Append only; EIO elsewhere), ENOSPC or EIO;
 //   - simulate power loss: DropUnsynced() forgets every byte appended since its file's last Sync.
 // Directory operations (create, rename, remove) take effect at once and survive power loss.
 // Thread-safe.
@@ -19,16 +19,16 @@ enum class Fault { kNone, kShortWrite, kNoSpace, kIoError };
 
 class FaultFileSystem final : public FileSystem {
  public:
-  // Fails data operation number `n` (1-based, counting from now) with `fault`; 0 disables.
+  // Fails operation number `n` (1-based, counting from now) with `fault`; 0 disables.
   void FailOperation(uint64_t n, Fault fault);
   // Makes every Sync take this long (outside the lock), like a real disk.
   void SetSyncDelay(std::chrono::microseconds delay);
-  // Data operations done so far.
+  // Operations of the append path done so far.
   uint64_t operations() const;
   // Every file returns to the content it had at its last Sync (or Truncate).
   void DropUnsynced();
-  // Power loss at data operation number `n` (1-based, from now): that operation and every later
-  // one fail with EIO, and unsynced bytes are dropped, as if the machine stopped there.
+  // Power loss at operation number `n` (1-based, from now): that operation and every later one
+  // fail with EIO, and unsynced bytes are dropped, as if the machine stopped there.
   // Revive() lets a new "boot" use the files again.
   void CrashAtOperation(uint64_t n);
   void Revive();
