@@ -24,3 +24,21 @@ TEST(DateTest, RefusesMalformedAndImpossibleDates) {
 
 }  // namespace
 }  // namespace claims
+
+namespace claims {
+namespace {
+
+TEST(DateTest, ParsesSpreadsheetDates) {
+  EXPECT_EQ(Date::ParseIsoOrUs("3/28/18 0:00")->ToIso(), "2018-03-28");
+  EXPECT_EQ(Date::ParseIsoOrUs("12/31/2024")->ToIso(), "2024-12-31");
+  EXPECT_EQ(Date::ParseIsoOrUs(" 2024-06-24 ")->ToIso(), "2024-06-24");
+  EXPECT_EQ(Date::ParseIsoOrUs("2/29/23").status().message(), "is not a day of the calendar");
+  for (const char* bad : {"28/3", "3/28/189", "3-28-18", "3/28/18 noon", "", "13//18"}) {
+    EXPECT_EQ(Date::ParseIsoOrUs(bad).status().message(),
+              "is not a date (expected YYYY-MM-DD or M/D/YY)")
+        << bad;
+  }
+}
+
+}  // namespace
+}  // namespace claims

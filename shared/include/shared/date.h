@@ -17,6 +17,9 @@ class Date {
   // Parses an ISO 8601 calendar date "YYYY-MM-DD" (surrounding blanks allowed) that exists in the
   // calendar. Errors: kInvalidArgument with a reason fit for a client.
   static StatusOr<Date> ParseIso(std::string_view text);
+  // Also accepts what spreadsheet exports write: "M/D/YY" or "M/D/YYYY", optionally followed by a
+  // time of day ("3/28/18 0:00"), which is ignored. A two-digit year is 20YY.
+  static StatusOr<Date> ParseIsoOrUs(std::string_view text);
 
   std::string ToIso() const;
   std::chrono::year_month_day ymd() const { return ymd_; }

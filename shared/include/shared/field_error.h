@@ -1,6 +1,7 @@
 // FieldError: one reason a piece of client input was refused, with where it was.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,10 @@ struct FieldError {
 };
 
 using FieldErrors = std::vector<FieldError>;
+
+// "body.end_date: must be after start_date", for logs and test failures.
+inline std::ostream& operator<<(std::ostream& os, const FieldError& e) {
+  return os << e.location << ": " << e.reason;
+}
 
 }  // namespace claims
