@@ -240,6 +240,11 @@ TEST_F(PolicyApiTest, ListFiltersAndFollowsNextLinks) {
   EXPECT_NE(offset_page.Header("link").find("offset=2"), std::string::npos);
 }
 
+TEST_F(PolicyApiTest, QueryValuesArePercentDecoded) {
+  HttpResult r = client().Get("/policies?status=Ac%74ive&policy_type=Health%20&limit=1");
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
 TEST_F(PolicyApiTest, BadListQueryIs422) {
   HttpResult r = client().Get("/policies?limit=0&status=Dormant&cursor=zzz&sort=name");
   ExpectProblem(r, 422, "validation-error");

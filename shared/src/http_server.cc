@@ -12,6 +12,7 @@
 #include "shared/http_problem.h"
 #include "shared/json_log.h"
 #include "shared/nanoid.h"
+#include "shared/url.h"
 
 namespace claims {
 namespace {
@@ -76,6 +77,10 @@ class PistacheHandler final : public Http::Handler {
   void onRequest(const Http::Request& pistache_request, Http::ResponseWriter writer) override {
     HttpServer::State& state = *state_;
     ++state.in_flight;
+    struct InFlight {
+      std::atomic<int>& count;
+      ~InFlight() { --count; }
+    } in_flight{state.in_flight};
     const auto started = std::chrono::steady_clock::now();
     HttpRequest request;
     HttpResponse response;
@@ -90,8 +95,13 @@ class PistacheHandler final : public Http::Handler {
       response = ProblemFromStatus(Internal(e.what()));
     }
     const bool close = state.draining.load() || ClientAsksToClose(pistache_request);
-    Send(std::move(response), request.request_id, close, &writer, request, pattern, started);
-    --state.in_flight;
+    try {
+      Send(std::move(response), request.request_id, close, &writer, request, pattern, started);
+    } catch (const std::exception& e) {
+      // The peer went away mid-answer, or a metric could not be recorded: nothing to answer.
+      Log(LogLevel::kWarn, "could not send the answer",
+          {{"request_id", request.request_id}, {"error", e.what()}});
+    }
   }
 
  private:
@@ -100,7 +110,8 @@ class PistacheHandler final : public Http::Handler {
     r.method = Http::methodString(in.method());
     r.path = Router::NormalizePath(in.resource());
     for (auto it = in.query().parameters_begin(); it != in.query().parameters_end(); ++it) {
-      r.query[it->first] = it->second;
+      // Pistache hands query strings over still percent-encoded.
+      r.query[DecodeQueryComponent(it->first)] = DecodeQueryComponent(it->second);
     }
     for (const auto& [name, raw] : in.headers().rawList()) r.headers[Lower(name)] = raw.value();
     if (auto ct = in.headers().tryGet<Http::Header::ContentType>()) {

@@ -1,0 +1,14 @@
+// URL text as clients send it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace claims {
+
+// Decodes %XX escapes and, in query strings, '+' as a space. A malformed escape ("%zz", a
+// trailing "%") is kept as written rather than refused: the value is then simply not one the
+// endpoint knows, and it answers 422 naming the parameter.
+std::string DecodeQueryComponent(std::string_view text);
+
+}  // namespace claims
