@@ -1,0 +1,145 @@
+#include "claim_service/claim_saga.h"
+
+#include <array>
+
+namespace claims {
+namespace {
+
+using S = ClaimState;
+using E = SagaEvent;
+using X = SagaEffect;
+
+const std::vector<SagaTransition>& Table() {
+  static const auto* table = new std::vector<SagaTransition>{
+      {S::kSubmitted, E::kPolicyCheckFailed, S::kRejected, {}},
+      {S::kSubmitted, E::kPolicyCheckPassed, S::kReserved, {X::kReserveCoverage}},
+      {S::kReserved, E::kPaymentRequested, S::kPaymentRequested, {X::kSendPaymentCommand}},
+      {S::kPaymentRequested, E::kPaymentSettled, S::kPaid, {X::kConvertReservation}},
+      {S::kPaymentRequested, E::kPaymentDeclined, S::kPaymentFailed, {X::kReleaseReservation}},
+      {S::kPaymentRequested, E::kDeadlinePassed, S::kVoidRequested, {X::kSendVoidCommand}},
+      {S::kPaymentRequested, E::kCancelRequested, S::kVoidRequested, {X::kSendVoidCommand}},
+      // The void raced a settlement that got there first: refund what was paid.
+      {S::kVoidRequested,
+       E::kPaymentSettled,
+       S::kReversalRequested,
+       {X::kConvertReservation, X::kSendRefundCommand}},
+      // The charge was declined after all: nothing was paid, nothing to void.
+      {S::kVoidRequested, E::kPaymentDeclined, S::kVoided, {X::kReleaseReservation}},
+      {S::kVoidRequested, E::kVoided, S::kVoided, {X::kReleaseReservation}},
+      {S::kVoidRequested, E::kCompensationExhausted, S::kCompensationFailed, {X::kAlertOperator}},
+      {S::kPaid, E::kCancelRequested, S::kReversalRequested, {X::kSendRefundCommand}},
+      {S::kReversalRequested, E::kRefunded, S::kReversed, {X::kRestoreCoverage}},
+      {S::kReversalRequested,
+       E::kCompensationExhausted,
+       S::kCompensationFailed,
+       {X::kAlertOperator}},
+      {S::kCompensationFailed, E::kRetryRefund, S::kReversalRequested, {X::kSendRefundCommand}},
+      {S::kCompensationFailed, E::kRetryVoid, S::kVoidRequested, {X::kSendVoidCommand}},
+  };
+  return *table;
+}
+
+constexpr std::array<std::pair<ClaimState, std::string_view>, 11> kStateNames{{
+    {S::kSubmitted, "SUBMITTED"},
+    {S::kRejected, "REJECTED"},
+    {S::kReserved, "RESERVED"},
+    {S::kPaymentRequested, "PAYMENT_REQUESTED"},
+    {S::kPaid, "PAID"},
+    {S::kPaymentFailed, "PAYMENT_FAILED"},
+    {S::kReversalRequested, "REVERSAL_REQUESTED"},
+    {S::kReversed, "REVERSED"},
+    {S::kVoidRequested, "VOID_REQUESTED"},
+    {S::kVoided, "VOIDED"},
+    {S::kCompensationFailed, "COMPENSATION_FAILED"},
+}};
+
+constexpr std::array<std::pair<SagaEvent, std::string_view>, 12> kEventNames{{
+    {E::kPolicyCheckFailed, "POLICY_CHECK_FAILED"},
+    {E::kPolicyCheckPassed, "POLICY_CHECK_PASSED"},
+    {E::kPaymentRequested, "PAYMENT_REQUESTED"},
+    {E::kPaymentSettled, "PAYMENT_SETTLED"},
+    {E::kPaymentDeclined, "PAYMENT_DECLINED"},
+    {E::kDeadlinePassed, "DEADLINE_PASSED"},
+    {E::kCancelRequested, "CANCEL_REQUESTED"},
+    {E::kRefunded, "REFUNDED"},
+    {E::kVoided, "VOIDED"},
+    {E::kCompensationExhausted, "COMPENSATION_EXHAUSTED"},
+    {E::kRetryRefund, "RETRY_REFUND"},
+    {E::kRetryVoid, "RETRY_VOID"},
+}};
+
+constexpr std::array<std::pair<SagaEffect, std::string_view>, 8> kEffectNames{{
+    {X::kReserveCoverage, "reserve coverage"},
+    {X::kSendPaymentCommand, "send PaymentRequested"},
+    {X::kSendVoidCommand, "send VoidRequested"},
+    {X::kSendRefundCommand, "send RefundRequested"},
+    {X::kReleaseReservation, "release reservation"},
+    {X::kConvertReservation, "reservation becomes paid"},
+    {X::kRestoreCoverage, "restore coverage"},
+    {X::kAlertOperator, "alert operator"},
+}};
+
+template <typename T, size_t N>
+std::string_view NameIn(const std::array<std::pair<T, std::string_view>, N>& names, T value) {
+  for (const auto& [v, name] : names) {
+    if (v == value) return name;
+  }
+  return "?";
+}
+
+constexpr std::array<ClaimState, 11> kStates = {
+    S::kSubmitted,     S::kRejected,      S::kReserved,          S::kPaymentRequested,
+    S::kPaid,          S::kPaymentFailed, S::kReversalRequested, S::kReversed,
+    S::kVoidRequested, S::kVoided,        S::kCompensationFailed};
+constexpr std::array<SagaEvent, 12> kEvents = {
+    E::kPolicyCheckFailed,     E::kPolicyCheckPassed, E::kPaymentRequested,
+    E::kPaymentSettled,        E::kPaymentDeclined,   E::kDeadlinePassed,
+    E::kCancelRequested,       E::kRefunded,          E::kVoided,
+    E::kCompensationExhausted, E::kRetryRefund,       E::kRetryVoid};
+
+}  // namespace
+
+std::span<const SagaTransition> SagaTransitions() { return Table(); }
+
+const SagaTransition* FindSagaTransition(ClaimState state, SagaEvent event) {
+  for (const SagaTransition& t : Table()) {
+    if (t.from == state && t.event == event) return &t;
+  }
+  return nullptr;
+}
+
+std::optional<SagaEvent> RetryFor(ClaimState failed_in) {
+  if (failed_in == S::kReversalRequested) return E::kRetryRefund;
+  if (failed_in == S::kVoidRequested) return E::kRetryVoid;
+  return std::nullopt;
+}
+
+bool IsTerminal(ClaimState state) {
+  switch (state) {
+    case S::kPaid:
+    case S::kRejected:
+    case S::kPaymentFailed:
+    case S::kReversed:
+    case S::kVoided:
+    case S::kCompensationFailed:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string_view ClaimStateName(ClaimState state) { return NameIn(kStateNames, state); }
+std::string_view SagaEventName(SagaEvent event) { return NameIn(kEventNames, event); }
+std::string_view SagaEffectName(SagaEffect effect) { return NameIn(kEffectNames, effect); }
+
+std::optional<ClaimState> ParseClaimState(std::string_view name) {
+  for (const auto& [state, n] : kStateNames) {
+    if (n == name) return state;
+  }
+  return std::nullopt;
+}
+
+std::span<const ClaimState> AllClaimStates() { return kStates; }
+std::span<const SagaEvent> AllSagaEvents() { return kEvents; }
+
+}  // namespace claims
