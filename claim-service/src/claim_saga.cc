@@ -1,6 +1,8 @@
 #include "claim_service/claim_saga.h"
 
-#include <array>
+#include <functional>
+
+#include "shared/enum_names.h"
 
 namespace claims {
 namespace {
@@ -39,7 +41,7 @@ const std::vector<SagaTransition>& Table() {
   return *table;
 }
 
-constexpr std::array<std::pair<ClaimState, std::string_view>, 11> kStateNames{{
+constexpr EnumNameTable<ClaimState, 11> kStateNames{{
     {S::kSubmitted, "SUBMITTED"},
     {S::kRejected, "REJECTED"},
     {S::kReserved, "RESERVED"},
@@ -53,7 +55,7 @@ constexpr std::array<std::pair<ClaimState, std::string_view>, 11> kStateNames{{
     {S::kCompensationFailed, "COMPENSATION_FAILED"},
 }};
 
-constexpr std::array<std::pair<SagaEvent, std::string_view>, 12> kEventNames{{
+constexpr EnumNameTable<SagaEvent, 12> kEventNames{{
     {E::kPolicyCheckFailed, "POLICY_CHECK_FAILED"},
     {E::kPolicyCheckPassed, "POLICY_CHECK_PASSED"},
     {E::kPaymentRequested, "PAYMENT_REQUESTED"},
@@ -68,7 +70,7 @@ constexpr std::array<std::pair<SagaEvent, std::string_view>, 12> kEventNames{{
     {E::kRetryVoid, "RETRY_VOID"},
 }};
 
-constexpr std::array<std::pair<SagaEffect, std::string_view>, 8> kEffectNames{{
+constexpr EnumNameTable<SagaEffect, 8> kEffectNames{{
     {X::kReserveCoverage, "reserve coverage"},
     {X::kSendPaymentCommand, "send PaymentRequested"},
     {X::kSendVoidCommand, "send VoidRequested"},
@@ -79,23 +81,9 @@ constexpr std::array<std::pair<SagaEffect, std::string_view>, 8> kEffectNames{{
     {X::kAlertOperator, "alert operator"},
 }};
 
-template <typename T, size_t N>
-std::string_view NameIn(const std::array<std::pair<T, std::string_view>, N>& names, T value) {
-  for (const auto& [v, name] : names) {
-    if (v == value) return name;
-  }
-  return "?";
-}
-
-constexpr std::array<ClaimState, 11> kStates = {
-    S::kSubmitted,     S::kRejected,      S::kReserved,          S::kPaymentRequested,
-    S::kPaid,          S::kPaymentFailed, S::kReversalRequested, S::kReversed,
-    S::kVoidRequested, S::kVoided,        S::kCompensationFailed};
-constexpr std::array<SagaEvent, 12> kEvents = {
-    E::kPolicyCheckFailed,     E::kPolicyCheckPassed, E::kPaymentRequested,
-    E::kPaymentSettled,        E::kPaymentDeclined,   E::kDeadlinePassed,
-    E::kCancelRequested,       E::kRefunded,          E::kVoided,
-    E::kCompensationExhausted, E::kRetryRefund,       E::kRetryVoid};
+// Every state and event, in table order.
+constexpr auto kStates = EnumValues(kStateNames);
+constexpr auto kEvents = EnumValues(kEventNames);
 
 }  // namespace
 
@@ -128,15 +116,12 @@ bool IsTerminal(ClaimState state) {
   }
 }
 
-std::string_view ClaimStateName(ClaimState state) { return NameIn(kStateNames, state); }
-std::string_view SagaEventName(SagaEvent event) { return NameIn(kEventNames, event); }
-std::string_view SagaEffectName(SagaEffect effect) { return NameIn(kEffectNames, effect); }
+std::string_view ClaimStateName(ClaimState state) { return EnumName(kStateNames, state); }
+std::string_view SagaEventName(SagaEvent event) { return EnumName(kEventNames, event); }
+std::string_view SagaEffectName(SagaEffect effect) { return EnumName(kEffectNames, effect); }
 
 std::optional<ClaimState> ParseClaimState(std::string_view name) {
-  for (const auto& [state, n] : kStateNames) {
-    if (n == name) return state;
-  }
-  return std::nullopt;
+  return EnumFromName(kStateNames, name, std::equal_to<std::string_view>());
 }
 
 std::span<const ClaimState> AllClaimStates() { return kStates; }

@@ -1,5 +1,6 @@
 #include "shared/json_log.h"
 
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 
@@ -12,7 +13,8 @@ struct LogState {
   std::mutex mu;  // guards writes to stderr and the fields below
   std::string service = "claims";
   std::string instance;
-  LogLevel level = LogLevel::kInfo;
+  // Read without the lock so that a line below the level costs nothing to skip.
+  std::atomic<LogLevel> level{LogLevel::kInfo};
 };
 
 LogState& State() {
@@ -42,10 +44,7 @@ void SetLogService(std::string service, std::string instance) {
   State().instance = std::move(instance);
 }
 
-void SetLogLevel(LogLevel level) {
-  std::lock_guard lock(State().mu);
-  State().level = level;
-}
+void SetLogLevel(LogLevel level) { State().level = level; }
 
 bool ParseLogLevel(std::string_view text, LogLevel* level) {
   for (LogLevel l : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
@@ -59,6 +58,7 @@ bool ParseLogLevel(std::string_view text, LogLevel* level) {
 
 void Log(LogLevel level, std::string_view message, const nlohmann::json& fields) {
   LogState& state = State();
+  if (level < state.level.load()) return;
   nlohmann::json line = nlohmann::json::object();
   line["ts"] = FormatRfc3339(std::chrono::system_clock::now());
   line["level"] = LevelName(level);
@@ -67,7 +67,6 @@ void Log(LogLevel level, std::string_view message, const nlohmann::json& fields)
     for (const auto& [key, value] : fields.items()) line[key] = value;
   }
   std::lock_guard lock(state.mu);
-  if (level < state.level) return;
   line["service"] = state.service;
   if (!state.instance.empty()) line["instance"] = state.instance;
   const std::string text =

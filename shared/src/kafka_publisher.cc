@@ -52,11 +52,9 @@ KafkaEventPublisher::~KafkaEventPublisher() {
 void KafkaEventPublisher::OnDelivery(const rd_kafka_message_t& m) {
   std::unique_ptr<std::string> event_id(static_cast<std::string*>(m._private));
   if (m.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    delivered_.fetch_add(1);
     delivered_counter_.Increment();
     return;
   }
-  failed_.fetch_add(1);
   failed_counter_.Increment();
   Log(LogLevel::kError, "event delivery failed",
       {{"event_id", event_id ? *event_id : ""},

@@ -1,5 +1,7 @@
 #include "shared/policy.h"
 
+#include "shared/enum_names.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -21,42 +23,27 @@ std::string_view TrimBlanks(std::string_view s) {
   return s;
 }
 
-constexpr std::array<std::pair<PolicyType, std::string_view>, 4> kTypes{{
+constexpr EnumNameTable<PolicyType, 4> kTypes{{
     {PolicyType::kLife, "Life"},
     {PolicyType::kHealth, "Health"},
     {PolicyType::kCar, "Car"},
     {PolicyType::kHome, "Home"},
 }};
-constexpr std::array<std::pair<PolicyStatus, std::string_view>, 2> kStatuses{{
+constexpr EnumNameTable<PolicyStatus, 2> kStatuses{{
     {PolicyStatus::kActive, "Active"},
     {PolicyStatus::kExpired, "Expired"},
 }};
 
-template <typename Enum, size_t N>
-std::optional<Enum> ParseName(const std::array<std::pair<Enum, std::string_view>, N>& table,
-                              std::string_view text) {
-  text = TrimBlanks(text);
-  for (const auto& [value, name] : table) {
-    if (EqualsIgnoreCase(name, text)) return value;
-  }
-  return std::nullopt;
-}
-
-template <typename Enum, size_t N>
-std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum v) {
-  for (const auto& [value, name] : table) {
-    if (value == v) return name;
-  }
-  return "?";
-}
-
 }  // namespace
 
-std::string_view PolicyTypeName(PolicyType type) { return NameOf(kTypes, type); }
-std::string_view PolicyStatusName(PolicyStatus status) { return NameOf(kStatuses, status); }
-std::optional<PolicyType> ParsePolicyType(std::string_view text) { return ParseName(kTypes, text); }
+std::string_view PolicyTypeName(PolicyType type) { return EnumName(kTypes, type); }
+std::string_view PolicyStatusName(PolicyStatus status) { return EnumName(kStatuses, status); }
+// Clients send these in any case, with blanks around.
+std::optional<PolicyType> ParsePolicyType(std::string_view text) {
+  return EnumFromName(kTypes, TrimBlanks(text), EqualsIgnoreCase);
+}
 std::optional<PolicyStatus> ParsePolicyStatus(std::string_view text) {
-  return ParseName(kStatuses, text);
+  return EnumFromName(kStatuses, TrimBlanks(text), EqualsIgnoreCase);
 }
 
 }  // namespace claims

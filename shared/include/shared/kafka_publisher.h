@@ -38,9 +38,6 @@ class KafkaEventPublisher final : public EventPublisher {
   // Asks the cluster for metadata. OK when a broker answered within `timeout`.
   Status CheckBroker(std::chrono::milliseconds timeout);
 
-  uint64_t delivered() const { return delivered_.load(); }
-  uint64_t failed() const { return failed_.load(); }
-
  private:
   explicit KafkaEventPublisher(prometheus::Registry& metrics);
   void OnDelivery(const rd_kafka_message_t& message);
@@ -49,8 +46,6 @@ class KafkaEventPublisher final : public EventPublisher {
   rd_kafka_t* producer_ = nullptr;  // set once by Create
   prometheus::Counter& delivered_counter_;
   prometheus::Counter& failed_counter_;
-  std::atomic<uint64_t> delivered_{0};
-  std::atomic<uint64_t> failed_{0};
   std::atomic<bool> stop_{false};
   std::thread poller_;
 };
