@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
-# Starts the local stack from an existing build and supervises it:
-#   the embedded Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS is set), then claim-service.
-# Prints where everything listens. On Ctrl-C or SIGTERM, or when any child exits, stops every
-# child it started and waits for them: nothing is left behind.
-#   bash scripts/run_stack.sh BUILD_DIR
+# Starts the local stack from an existing build and supervises it: the embedded Kafka broker
+# (unless KAFKA_BOOTSTRAP_SERVERS is set), claim-service, then N payment-service instances
+# (payment-1 .. payment-N, each with its own WAL and HTTP port, sharing the broker, the payments
+# database and the gateway ledger). Prints where everything listens. On Ctrl-C or SIGTERM, or
+# when any child exits, stops every child it started and waits for them.
+#   bash scripts/run_stack.sh BUILD_DIR [--payments N]      (N defaults to 2)
 # Environment: DATA_DIR (default ./data), CLAIM_SERVICE_PORT (default 8000; 0 picks a free
-# port), and everything claim-service reads (README "Configuration").
+# port), and everything the services read (README "Configuration").
 set -euo pipefail
-build_dir=$(cd "${1:?usage: run_stack.sh BUILD_DIR}" && pwd)
+build_dir=$(cd "${1:?usage: run_stack.sh BUILD_DIR [--payments N]}" && pwd)
+shift
+payments=2
+while [ $# -gt 0 ]; do
+  case $1 in
+    --payments) payments=${2:?--payments needs a number}; shift 2 ;;
+    --payments=*) payments=${1#*=}; shift ;;
+    *) echo "run_stack: unknown argument $1 (expected --payments N)" >&2; exit 2 ;;
+  esac
+done
+if ! [[ $payments =~ ^[0-9]+$ ]] || [ "$payments" -gt 32 ]; then
+  echo "run_stack: --payments must be a whole number from 0 to 32, not '$payments'" >&2
+  exit 2
+fi
 export DATA_DIR=${DATA_DIR:-$PWD/data}
 mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
@@ -61,12 +75,24 @@ children+=($!)
 wait_for_file "$port_file" 60 "${children[-1]}"
 port=$(cat "$port_file")
 
+payment_lines=""
+for ((n = 1; n <= payments; n++)); do
+  pfile="$DATA_DIR/payment-service/payment-$n.port"
+  rm -f "$pfile"
+  PAYMENT_SERVICE_PORT=0 "$build_dir/payment-service/payment-service" --data-dir "$DATA_DIR" \
+    --instance-id "payment-$n" --port-file "$pfile" &
+  children+=($!)
+  wait_for_file "$pfile" 60 "${children[-1]}"
+  payment_lines+="  payment-$n       http://127.0.0.1:$(cat "$pfile")   (/payments?claim_id=, /healthz, /readyz, /metrics)
+"
+done
+
 cat <<INFO
 
-  claim-service   http://$CLAIM_SERVICE_HOST:$port   (policies: /policies, health: /healthz /readyz, /metrics)
-  Kafka           $KAFKA_BOOTSTRAP_SERVERS
+  claim-service   http://$CLAIM_SERVICE_HOST:$port   (/policies, /claims, /top-provider-npis, /healthz, /readyz, /metrics)
+$payment_lines  Kafka           $KAFKA_BOOTSTRAP_SERVERS
   data            $DATA_DIR
-  watch events    kcat -b $KAFKA_BOOTSTRAP_SERVERS -C -t policy-created -f '%k %s\n'
+  watch events    kcat -b $KAFKA_BOOTSTRAP_SERVERS -C -t claim-events -f '%k %s\n'
 
   Ctrl-C stops everything.
 INFO

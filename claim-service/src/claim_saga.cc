@@ -37,6 +37,15 @@ const std::vector<SagaTransition>& Table() {
        {X::kAlertOperator}},
       {S::kCompensationFailed, E::kRetryRefund, S::kReversalRequested, {X::kSendRefundCommand}},
       {S::kCompensationFailed, E::kRetryVoid, S::kVoidRequested, {X::kSendVoidCommand}},
+      // Transient failures and lost answers: the step stays and its command is sent again.
+      // (The orchestrator turns a retry past the limit into DEADLINE_PASSED for a payment and
+      // COMPENSATION_EXHAUSTED for a refund or void.)
+      {S::kPaymentRequested, E::kAttemptFailed, S::kPaymentRequested, {X::kScheduleRetry}},
+      {S::kVoidRequested, E::kAttemptFailed, S::kVoidRequested, {X::kScheduleRetry}},
+      {S::kReversalRequested, E::kAttemptFailed, S::kReversalRequested, {X::kScheduleRetry}},
+      {S::kPaymentRequested, E::kRetryDue, S::kPaymentRequested, {X::kSendPaymentCommand}},
+      {S::kVoidRequested, E::kRetryDue, S::kVoidRequested, {X::kSendVoidCommand}},
+      {S::kReversalRequested, E::kRetryDue, S::kReversalRequested, {X::kSendRefundCommand}},
   };
   return *table;
 }
@@ -55,7 +64,7 @@ constexpr EnumNameTable<ClaimState, 11> kStateNames{{
     {S::kCompensationFailed, "COMPENSATION_FAILED"},
 }};
 
-constexpr EnumNameTable<SagaEvent, 12> kEventNames{{
+constexpr EnumNameTable<SagaEvent, 14> kEventNames{{
     {E::kPolicyCheckFailed, "POLICY_CHECK_FAILED"},
     {E::kPolicyCheckPassed, "POLICY_CHECK_PASSED"},
     {E::kPaymentRequested, "PAYMENT_REQUESTED"},
@@ -68,9 +77,11 @@ constexpr EnumNameTable<SagaEvent, 12> kEventNames{{
     {E::kCompensationExhausted, "COMPENSATION_EXHAUSTED"},
     {E::kRetryRefund, "RETRY_REFUND"},
     {E::kRetryVoid, "RETRY_VOID"},
+    {E::kAttemptFailed, "ATTEMPT_FAILED"},
+    {E::kRetryDue, "RETRY_DUE"},
 }};
 
-constexpr EnumNameTable<SagaEffect, 8> kEffectNames{{
+constexpr EnumNameTable<SagaEffect, 9> kEffectNames{{
     {X::kReserveCoverage, "reserve coverage"},
     {X::kSendPaymentCommand, "send PaymentRequested"},
     {X::kSendVoidCommand, "send VoidRequested"},
@@ -79,6 +90,7 @@ constexpr EnumNameTable<SagaEffect, 8> kEffectNames{{
     {X::kConvertReservation, "reservation becomes paid"},
     {X::kRestoreCoverage, "restore coverage"},
     {X::kAlertOperator, "alert operator"},
+    {X::kScheduleRetry, "schedule retry"},
 }};
 
 // Every state and event, in table order.

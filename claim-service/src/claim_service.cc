@@ -1,24 +1,133 @@
 #include "claim_service/claim_service.h"
 
+#include <condition_variable>
 #include <filesystem>
+#include <thread>
 
+#include "claim_service/claim_routes.h"
+#include "claim_service/claim_store.h"
 #include "claim_service/policy_routes.h"
 #include "claim_service/policy_service.h"
 #include "claim_service/policy_store.h"
 #include "claim_service/schema.h"
 #include "shared/json_log.h"
+#include "shared/kafka_consumer.h"
 #include "shared/kafka_publisher.h"
 #include "shared/operational_routes.h"
+#include "shared/topic_catalog.h"
+#include "wal/outbox_relay.h"
 
 namespace claims {
+namespace {
+
+// Looks at claims whose retry time or deadline has come, every `tick`, on its own thread.
+class SagaClock {
+ public:
+  SagaClock(wal::Journal& journal, SagaOrchestrator& saga, std::shared_ptr<LockedDatabase> reads,
+            const Clock& clock, std::chrono::milliseconds tick)
+      : journal_(journal), saga_(saga), reads_(std::move(reads)), clock_(clock), tick_(tick) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~SagaClock() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, tick_, [&] { return stop_; })) {
+      lock.unlock();
+      Tick();
+      lock.lock();
+    }
+  }
+  void Tick() {
+    const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                               clock_.Now().time_since_epoch())
+                               .count();
+    StatusOr<std::vector<std::string>> due = [&] {
+      std::lock_guard lock(reads_->mu);
+      return DueClaimIds(*reads_->db, now_us, 2000);
+    }();
+    if (!due.ok()) {
+      Log(LogLevel::kWarn, "saga clock cannot read due claims", {{"error", due.status().ToString()}});
+      return;
+    }
+    if (due->empty()) return;
+    std::vector<wal::Journal::Command> commands;
+    for (const std::string& id : *due) {
+      commands.push_back([this, id](wal::JournalTxn& txn) { return saga_.OnDue(txn, id); });
+    }
+    const std::vector<Status> results = journal_.ExecuteAll(std::move(commands));
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok()) {
+        Log(LogLevel::kWarn, "saga step for a due claim failed",
+            {{"claim_id", (*due)[i]}, {"error", results[i].ToString()}});
+      }
+    }
+  }
+
+  wal::Journal& journal_;
+  SagaOrchestrator& saga_;
+  std::shared_ptr<LockedDatabase> reads_;
+  const Clock& clock_;
+  const std::chrono::milliseconds tick_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+// Applies consumed payment-events: each valid result in its own journal command (so one bad
+// result cannot hold up the rest), the undecodable ones to payment-events.dlq.
+Status ApplyPaymentResults(wal::Journal& journal, SagaOrchestrator& saga,
+                           std::span<const KafkaMessage> batch, std::vector<OutgoingEvent>* dead) {
+  std::vector<wal::Journal::Command> commands;
+  std::vector<const KafkaMessage*> sources;
+  for (const KafkaMessage& m : batch) {
+    StatusOr<PaymentResult> result = DecodePaymentResult(m.value);
+    if (result.ok() && result->claim_id != m.key) {
+      result = InvalidArgument("claim_id " + result->claim_id + " differs from the key " + m.key);
+    }
+    if (!result.ok()) {
+      dead->push_back(DeadLetter(m, result.status().message()));
+      continue;
+    }
+    commands.push_back([&saga, r = std::move(*result)](wal::JournalTxn& txn) {
+      return saga.OnPaymentResult(txn, r);
+    });
+    sources.push_back(&m);
+  }
+  const std::vector<Status> results = journal.ExecuteAll(std::move(commands));
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].ok()) continue;
+    if (results[i].code() == StatusCode::kUnavailable) return results[i];  // retry the batch
+    dead->push_back(DeadLetter(*sources[i], results[i].ToString()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 struct ClaimService::Parts {
-  // Declared in dependency order: destroyed in reverse, so the server stops before what it uses.
+  // Declared in dependency order: destroyed in reverse, so users stop before what they use.
   prometheus::Registry metrics;
-  std::shared_ptr<LockedDatabase> database;
+  std::shared_ptr<LockedDatabase> reads;
+  std::unique_ptr<wal::Journal> journal;
   std::unique_ptr<KafkaEventPublisher> publisher;
+  std::unique_ptr<wal::OutboxRelay> relay;
+  std::unique_ptr<SagaOrchestrator> saga;
   std::unique_ptr<PolicyStore> policies;
   std::unique_ptr<PolicyService> policy_service;
+  std::unique_ptr<RateLimiter> top_providers_limit;
+  std::unique_ptr<KafkaConsumer> consumer;
+  std::unique_ptr<ConsumerLoop> consumer_loop;
+  std::unique_ptr<SagaClock> saga_clock;
   Router router;
   std::unique_ptr<HttpServer> server;
   bool stopped = false;
@@ -26,6 +135,10 @@ struct ClaimService::Parts {
 
 std::string ClaimServiceDatabasePath(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "claim-service" / "claims.sqlite").string();
+}
+
+std::string ClaimServiceWalDir(const std::string& data_dir, const std::string& instance_id) {
+  return (std::filesystem::path(data_dir) / "claim-service" / "wal" / instance_id).string();
 }
 
 StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceConfig& config,
@@ -38,25 +151,66 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   StatusOr<std::unique_ptr<SqliteDatabase>> db = SqliteDatabase::Open(db_path);
   if (!db.ok()) return db.status();
   CLAIMS_RETURN_IF_ERROR((*db)->Migrate(ClaimServiceMigrations()));
-  parts->database = std::make_shared<LockedDatabase>();
-  parts->database->db = std::move(*db);
+  parts->reads = std::make_shared<LockedDatabase>();
+  parts->reads->db = std::move(*db);
+
+  wal::JournalOptions journal_options;
+  journal_options.wal_dir = ClaimServiceWalDir(config.data_dir, config.instance_id);
+  journal_options.wal_id = "claim-service/" + config.instance_id;
+  journal_options.db_path = db_path;
+  journal_options.tables = ClaimServiceTables();
+  journal_options.log.fsync = config.fsync;
+  journal_options.log.segment_bytes = 16ull << 20;
+  journal_options.log.clock = &clock;
+  wal::JournalOpenReport report;
+  StatusOr<std::unique_ptr<wal::Journal>> journal = wal::Journal::Open(journal_options, &report);
+  if (!journal.ok()) return journal.status();
+  parts->journal = std::move(*journal);
 
   StatusOr<std::unique_ptr<KafkaEventPublisher>> publisher =
       KafkaEventPublisher::Create(config.kafka, parts->metrics);
   if (!publisher.ok()) return publisher.status();
   parts->publisher = std::move(*publisher);
+  wal::RelayOptions relay_options;
+  relay_options.db_path = db_path;
+  StatusOr<std::unique_ptr<wal::OutboxRelay>> relay =
+      wal::OutboxRelay::Start(*parts->journal, *parts->publisher, relay_options, parts->metrics);
+  if (!relay.ok()) return relay.status();
+  parts->relay = std::move(*relay);
 
-  parts->policies = std::make_unique<PolicyStore>(parts->database);
-  parts->policy_service = std::make_unique<PolicyService>(
-      *parts->policies, *parts->publisher, clock, EventSource{"claim-service", config.instance_id},
-      parts->metrics);
-  AddPolicyRoutes(*parts->policy_service, &parts->router);
+  const EventSource source{"claim-service", config.instance_id};
+  parts->saga = std::make_unique<SagaOrchestrator>(config.saga, clock, source, parts->metrics);
+  parts->policies = std::make_unique<PolicyStore>(parts->reads);
+  parts->policy_service =
+      std::make_unique<PolicyService>(*parts->journal, *parts->policies, clock, source);
+  parts->top_providers_limit =
+      std::make_unique<RateLimiter>(std::max(1, config.top_providers_per_minute), clock);
+  AddPolicyRoutes(*parts->policy_service, *parts->journal, clock, &parts->router);
+  AddClaimRoutes({parts->journal.get(), parts->saga.get(), parts->reads,
+                  parts->top_providers_limit.get(), &clock},
+                 &parts->router);
   PolicyStore* store = parts->policies.get();
   KafkaEventPublisher* producer = parts->publisher.get();
+  wal::Journal* wal_journal = parts->journal.get();
   AddOperationalRoutes(
       {{"database", [store] { return store->Ping(); }},
+       {"wal", [wal_journal] { return wal_journal->failure(); }},
        {"broker", [producer] { return producer->CheckBroker(std::chrono::milliseconds(1000)); }}},
       parts->metrics, &parts->router);
+
+  StatusOr<std::unique_ptr<KafkaConsumer>> consumer = KafkaConsumer::Create(
+      config.kafka, "claim-service", {std::string(topics::kPaymentEvents)});
+  if (!consumer.ok()) return consumer.status();
+  parts->consumer = std::move(*consumer);
+  parts->consumer_loop = std::make_unique<ConsumerLoop>(
+      *parts->consumer, *parts->publisher,
+      [j = parts->journal.get(), s = parts->saga.get()](std::span<const KafkaMessage> batch,
+                                                       std::vector<OutgoingEvent>* dead) {
+        return ApplyPaymentResults(*j, *s, batch, dead);
+      },
+      ConsumerLoopOptions{}, parts->metrics);
+  parts->saga_clock = std::make_unique<SagaClock>(*parts->journal, *parts->saga, parts->reads,
+                                                  clock, config.saga_tick);
 
   StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(parts->router, config.http, parts->metrics);
@@ -65,6 +219,9 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   Log(LogLevel::kInfo, "claim-service listening",
       {{"address", "http://" + config.http.host + ":" + std::to_string(parts->server->port())},
        {"database", db_path},
+       {"wal", journal_options.wal_dir},
+       {"wal_last_lsn", report.log.last_lsn},
+       {"replayed_entries", report.replayed_entries},
        {"kafka", config.kafka.bootstrap_servers}});
   return std::unique_ptr<ClaimService>(new ClaimService(std::move(parts)));
 }
@@ -79,10 +236,11 @@ void ClaimService::Shutdown(std::chrono::milliseconds drain) {
   if (parts_->stopped) return;
   parts_->stopped = true;
   parts_->server->Shutdown(drain);
-  const Status flushed = parts_->publisher->Flush(std::chrono::seconds(10));
-  if (!flushed.ok()) {
-    Log(LogLevel::kError, "events still queued at shutdown", {{"error", flushed.message()}});
-  }
+  parts_->saga_clock.reset();
+  parts_->consumer_loop.reset();
+  parts_->consumer.reset();
+  parts_->relay.reset();  // publishes what is committed (one attempt)
+  parts_->journal.reset();
 }
 
 }  // namespace claims

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "claim_service/idempotent_request.h"
 #include "shared/http_problem.h"
 #include "shared/json_log.h"
 
@@ -98,17 +99,25 @@ std::string NextLink(const ListQuery& q, const PolicyPage& page) {
   return "<" + link + ">; rel=\"next\"";
 }
 
-HttpResponse CreatePolicy(PolicyService& service, const HttpRequest& request) {
-  nlohmann::json body;
-  HttpResponse problem;
-  if (!ParseJsonBody(request, &body, &problem)) return problem;
-  FieldErrors errors;
-  auto decoded = DecodePolicyWrite(body, PolicyWrite::kCreate, &errors);
-  if (!decoded) return ValidationFailed(errors);
-  StatusOr<Policy> policy = service.Create(decoded->fields);
-  if (!policy.ok()) return Failure(request, policy.status());
-  return JsonResponse(201, EncodePolicy(*policy))
-      .WithHeader("Location", "/policies/" + policy->policy_id);
+HttpResponse CreatePolicy(PolicyService& service, wal::Journal& journal, const Clock& clock,
+                          const HttpRequest& request) {
+  std::optional<PolicyWriteRequest> decoded;
+  const auto decode = [&]() -> std::optional<HttpResponse> {
+    nlohmann::json body;
+    HttpResponse problem;
+    if (!ParseJsonBody(request, &body, &problem)) return problem;
+    FieldErrors errors;
+    decoded = DecodePolicyWrite(body, PolicyWrite::kCreate, &errors);
+    if (!decoded) return ValidationFailed(errors);
+    return std::nullopt;
+  };
+  return ExecuteIdempotent(journal, clock, request, decode,
+                           [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
+                             StatusOr<Policy> policy = service.Create(txn, decoded->fields);
+                             if (!policy.ok()) return policy.status();
+                             return JsonResponse(201, EncodePolicy(*policy))
+                                 .WithHeader("Location", "/policies/" + policy->policy_id);
+                           });
 }
 
 HttpResponse GetPolicy(PolicyService& service, const HttpRequest& request) {
@@ -159,11 +168,14 @@ HttpResponse DeletePolicy(PolicyService& service, const HttpRequest& request) {
 
 }  // namespace
 
-void AddPolicyRoutes(PolicyService& service, Router* router) {
+void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, const Clock& clock,
+                     Router* router) {
   const auto bind = [&service](HttpResponse (*fn)(PolicyService&, const HttpRequest&)) {
     return [&service, fn](const HttpRequest& request) { return fn(service, request); };
   };
-  router->Add("POST", "/policies", bind(&CreatePolicy));
+  router->Add("POST", "/policies", [&service, &journal, &clock](const HttpRequest& request) {
+    return CreatePolicy(service, journal, clock, request);
+  });
   router->Add("GET", "/policies", bind(&ListPolicies));
   router->Add("GET", "/policies/{policy_id}", bind(&GetPolicy));
   router->Add("PUT", "/policies/{policy_id}", bind(&ReplacePolicy));

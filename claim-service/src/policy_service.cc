@@ -1,23 +1,22 @@
 #include "claim_service/policy_service.h"
 
-#include "shared/json_log.h"
+#include "claim_service/claim_store.h"
 #include "shared/nanoid.h"
 
 namespace claims {
 
-PolicyService::PolicyService(PolicyStore& store, EventPublisher& publisher, const Clock& clock,
-                             EventSource source, prometheus::Registry& metrics)
-    : store_(store),
-      publisher_(publisher),
-      clock_(clock),
-      source_(std::move(source)),
-      publish_refused_(prometheus::BuildCounter()
-                           .Name("claims_events_not_queued_total")
-                           .Help("Events the producer refused to queue (queue full, fatal error)")
-                           .Register(metrics)
-                           .Add({})) {}
+PolicyService::PolicyService(wal::Journal& journal, PolicyStore& reads, const Clock& clock,
+                             EventSource source)
+    : journal_(journal), reads_(reads), clock_(clock), source_(std::move(source)) {}
 
-StatusOr<Policy> PolicyService::Create(const PolicyFields& fields) {
+OutgoingEvent PolicyService::Event(PolicyEventType type, const Policy& policy,
+                                   std::chrono::system_clock::time_point at) {
+  // The event id is fixed when the change is made and kept in the WAL, so a re-publication
+  // carries the same id.
+  return BuildPolicyEvent(type, policy, source_, NewNanoid(), at);
+}
+
+StatusOr<Policy> PolicyService::Create(wal::JournalTxn& txn, const PolicyFields& fields) {
   Policy policy;
   policy.policy_id = NewNanoid();
   policy.fields = fields;
@@ -25,57 +24,77 @@ StatusOr<Policy> PolicyService::Create(const PolicyFields& fields) {
   const auto now = clock_.Now();
   policy.created_at = FormatRfc3339(now);
   policy.updated_at = policy.created_at;
-  CLAIMS_RETURN_IF_ERROR(store_.Insert(policy));
-  Publish(PolicyEventType::kCreated, policy, now);
+  StatusOr<int64_t> position = NextPolicyPosition(txn.db());
+  if (!position.ok()) return position.status();
+  CLAIMS_RETURN_IF_ERROR(PolicyConflict(policy, txn.Put("policies", PolicyRow(policy, *position))));
+  txn.Emit(Event(PolicyEventType::kCreated, policy, now));
   return policy;
 }
 
-StatusOr<Policy> PolicyService::Get(const std::string& policy_id) { return store_.Get(policy_id); }
+StatusOr<Policy> PolicyService::Create(const PolicyFields& fields) {
+  StatusOr<Policy> created = Internal("not run");
+  const Status done = journal_.Execute([&](wal::JournalTxn& txn) -> Status {
+    created = Create(txn, fields);
+    return created.status();
+  });
+  if (!done.ok()) return done;
+  return created;
+}
+
+StatusOr<Policy> PolicyService::Get(const std::string& policy_id) { return reads_.Get(policy_id); }
 
 StatusOr<Policy> PolicyService::Replace(const std::string& policy_id,
                                         const PolicyWriteRequest& request) {
-  const auto now = clock_.Now();
-  StatusOr<Policy> updated =
-      store_.Update(policy_id, [&](const Policy& current) -> StatusOr<Policy> {
-        if (request.expected_version && *request.expected_version != current.version) {
-          return Conflict("policy " + policy_id + " is at version " +
-                          std::to_string(current.version) + ", not " +
-                          std::to_string(*request.expected_version) + "; read it again");
-        }
-        Policy next = current;
-        next.fields = request.fields;
-        next.version = current.version + 1;
-        next.updated_at = FormatRfc3339(now);
-        return next;
-      });
-  if (!updated.ok()) return updated.status();
-  Publish(PolicyEventType::kUpdated, *updated, now);
+  StatusOr<Policy> updated = Internal("not run");
+  const Status done = journal_.Execute([&](wal::JournalTxn& txn) -> Status {
+    int64_t position = 0;
+    StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id, &position);
+    if (!current.ok()) return current.status();
+    if (request.expected_version && *request.expected_version != current->version) {
+      return Conflict("policy " + policy_id + " is at version " +
+                      std::to_string(current->version) + ", not " +
+                      std::to_string(*request.expected_version) + "; read it again");
+    }
+    StatusOr<Coverage> used = LoadCoverage(txn.db(), policy_id);
+    if (!used.ok()) return used.status();
+    const int64_t in_use = used->reserved_cents + used->paid_cents;
+    if (request.fields.coverage_amount.cents() < in_use) {
+      return Conflict("coverage_amount cannot go below " + Money::FromCents(in_use).ToString() +
+                      ", which claims already reserved or were paid");
+    }
+    Policy next = *current;
+    next.fields = request.fields;
+    next.version = current->version + 1;
+    const auto now = clock_.Now();
+    next.updated_at = FormatRfc3339(now);
+    CLAIMS_RETURN_IF_ERROR(PolicyConflict(next, txn.Put("policies", PolicyRow(next, position))));
+    txn.Emit(Event(PolicyEventType::kUpdated, next, now));
+    updated = next;
+    return Status::Ok();
+  });
+  if (!done.ok()) return done;
   return updated;
 }
 
 Status PolicyService::Delete(const std::string& policy_id) {
-  StatusOr<Policy> deleted = store_.Delete(policy_id);
-  if (!deleted.ok()) return deleted.status();
-  Publish(PolicyEventType::kDeleted, *deleted, clock_.Now());
-  return Status::Ok();
+  return journal_.Execute([&](wal::JournalTxn& txn) -> Status {
+    StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id);
+    if (!current.ok()) return current.status();
+    StatusOr<int64_t> open = CountOpenClaims(txn.db(), policy_id);
+    if (!open.ok()) return open.status();
+    if (*open > 0) {
+      return Conflict("policy " + policy_id + " has " + std::to_string(*open) +
+                      " open claims; cancel them or wait until they finish");
+    }
+    CLAIMS_RETURN_IF_ERROR(txn.Remove(
+        "policies", {{"policy_id", policy_id}, {"version", current->version + 1}}));
+    txn.Emit(Event(PolicyEventType::kDeleted, *current, clock_.Now()));
+    return Status::Ok();
+  });
 }
 
 StatusOr<PolicyPage> PolicyService::List(const PolicyFilter& filter, const PageRequest& page) {
-  return store_.List(filter, page);
-}
-
-void PolicyService::Publish(PolicyEventType type, const Policy& policy,
-                            std::chrono::system_clock::time_point changed_at) {
-  const OutgoingEvent event = BuildPolicyEvent(type, policy, source_, NewNanoid(), changed_at);
-  const Status queued = publisher_.Publish(event);
-  if (!queued.ok()) {
-    publish_refused_.Increment();
-    Log(LogLevel::kError, "policy event not queued",
-        {{"event_id", event.event_id},
-         {"topic", event.topic},
-         {"policy_id", policy.policy_id},
-         {"error", queued.ToString()}});
-  }
+  return reads_.List(filter, page);
 }
 
 }  // namespace claims

@@ -39,27 +39,32 @@ StatusOr<Policy> ReadPolicy(const SqliteStatement& s) {
   return p;
 }
 
-// Binds the client fields and bookkeeping of `p` to ?1..?13 in the order of kColumns (less
-// position).
-void BindPolicy(SqliteStatement* s, const Policy& p) {
+}  // namespace
+
+nlohmann::json PolicyRow(const Policy& p, int64_t position) {
   const PolicyFields& f = p.fields;
-  s->Bind(1, std::string_view(p.policy_id))
-      .Bind(2, std::string_view(f.policyholder_name))
-      .Bind(3, PolicyTypeName(f.policy_type))
-      .Bind(4, std::string_view(f.start_date.ToIso()))
-      .Bind(5, std::string_view(f.end_date.ToIso()))
-      .Bind(6, f.premium_amount.cents())
-      .Bind(7, PolicyStatusName(f.status))
-      .Bind(8, std::string_view(f.customer_id))
-      .Bind(9, f.coverage_amount.cents())
-      .Bind(10, f.subscriber_number)
-      .Bind(11, f.plan_group_number)
-      .Bind(12, p.version)
-      .Bind(13, std::string_view(p.created_at))
-      .Bind(14, std::string_view(p.updated_at));
+  auto optional = [](const std::optional<std::string>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json();
+  };
+  return {{"position", position},
+          {"policy_id", p.policy_id},
+          {"policyholder_name", f.policyholder_name},
+          {"policy_type", PolicyTypeName(f.policy_type)},
+          {"start_date", f.start_date.ToIso()},
+          {"end_date", f.end_date.ToIso()},
+          {"premium_cents", f.premium_amount.cents()},
+          {"status", PolicyStatusName(f.status)},
+          {"customer_id", f.customer_id},
+          {"coverage_cents", f.coverage_amount.cents()},
+          {"subscriber_number", optional(f.subscriber_number)},
+          {"plan_group_number", optional(f.plan_group_number)},
+          {"version", p.version},
+          {"created_at", p.created_at},
+          {"updated_at", p.updated_at}};
 }
 
-Status MemberConflict(const Policy& p, const Status& cause) {
+Status PolicyConflict(const Policy& p, const Status& cause) {
+  if (cause.code() != StatusCode::kConflict) return cause;
   if (cause.message().find("policies.policy_id") != std::string::npos) {
     return Conflict("a policy with id " + p.policy_id + " already exists");
   }
@@ -68,7 +73,37 @@ Status MemberConflict(const Policy& p, const Status& cause) {
                   p.fields.plan_group_number.value_or(""));
 }
 
-StatusOr<Policy> GetLocked(SqliteDatabase& db, const std::string& policy_id) {
+StatusOr<Policy> LoadPolicyByMember(SqliteDatabase& db, const std::string& subscriber_number,
+                                    const std::string& plan_group_number) {
+  StatusOr<SqliteStatement*> s = db.Prepare(
+      std::string("SELECT ") + kColumns +
+      " FROM policies WHERE subscriber_number = ?1 AND plan_group_number = ?2");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, std::string_view(subscriber_number)).Bind(2, std::string_view(plan_group_number));
+  StatusOr<bool> row = (*s)->Step();
+  if (!row.ok() || !*row) {
+    (*s)->Reset();
+    if (!row.ok()) return row.status();
+    return NotFound("no policy has subscriber_number " + subscriber_number +
+                    " with plan_group_number " + plan_group_number);
+  }
+  StatusOr<Policy> policy = ReadPolicy(**s);
+  (*s)->Reset();
+  return policy;
+}
+
+StatusOr<int64_t> NextPolicyPosition(SqliteDatabase& db) {
+  StatusOr<SqliteStatement*> s = db.Prepare(
+      "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'policies'), 0) + 1");
+  if (!s.ok()) return s.status();
+  StatusOr<bool> row = (*s)->Step();
+  const int64_t next = row.ok() && *row ? (*s)->ColumnInt(0) : 0;
+  (*s)->Reset();
+  if (!row.ok()) return row.status();
+  return next;
+}
+
+StatusOr<Policy> LoadPolicy(SqliteDatabase& db, const std::string& policy_id, int64_t* position) {
   StatusOr<SqliteStatement*> s =
       db.Prepare(std::string("SELECT ") + kColumns + " FROM policies WHERE policy_id = ?1");
   if (!s.ok()) return s.status();
@@ -83,76 +118,14 @@ StatusOr<Policy> GetLocked(SqliteDatabase& db, const std::string& policy_id) {
     return NotFound("no policy with id " + policy_id);
   }
   StatusOr<Policy> policy = ReadPolicy(**s);
+  if (position != nullptr) *position = (*s)->ColumnInt(0);
   (*s)->Reset();
   return policy;
 }
 
-}  // namespace
-
-Status PolicyStore::Insert(const Policy& policy) {
-  std::lock_guard lock(db_->mu);
-  SqliteDatabase& db = *db_->db;
-  StatusOr<SqliteStatement*> s = db.Prepare(
-      "INSERT INTO policies (policy_id, policyholder_name, policy_type, start_date, end_date, "
-      "premium_cents, status, customer_id, coverage_cents, subscriber_number, plan_group_number, "
-      "version, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-      "?12, ?13, ?14)");
-  if (!s.ok()) return s.status();
-  BindPolicy(*s, policy);
-  const Status run = (*s)->Run();
-  (*s)->Reset();
-  if (run.code() == StatusCode::kConflict) return MemberConflict(policy, run);
-  return run;
-}
-
 StatusOr<Policy> PolicyStore::Get(const std::string& policy_id) {
   std::lock_guard lock(db_->mu);
-  return GetLocked(*db_->db, policy_id);
-}
-
-StatusOr<Policy> PolicyStore::Update(
-    const std::string& policy_id,
-    const std::function<StatusOr<Policy>(const Policy& current)>& change) {
-  std::lock_guard lock(db_->mu);
-  SqliteDatabase& db = *db_->db;
-  StatusOr<Policy> updated = NotFound("no policy with id " + policy_id);
-  const Status done = db.InTransaction([&]() -> Status {
-    StatusOr<Policy> current = GetLocked(db, policy_id);
-    if (!current.ok()) return current.status();
-    updated = change(*current);
-    if (!updated.ok()) return updated.status();
-    StatusOr<SqliteStatement*> s = db.Prepare(
-        "UPDATE policies SET policyholder_name = ?2, policy_type = ?3, start_date = ?4, "
-        "end_date = ?5, premium_cents = ?6, status = ?7, customer_id = ?8, coverage_cents = ?9, "
-        "subscriber_number = ?10, plan_group_number = ?11, version = ?12, updated_at = ?14 "
-        "WHERE policy_id = ?1");
-    if (!s.ok()) return s.status();
-    BindPolicy(*s, *updated);
-    const Status run = (*s)->Run();
-    (*s)->Reset();
-    if (run.code() == StatusCode::kConflict) return MemberConflict(*updated, run);
-    return run;
-  });
-  if (!done.ok()) return done;
-  return updated;
-}
-
-StatusOr<Policy> PolicyStore::Delete(const std::string& policy_id) {
-  std::lock_guard lock(db_->mu);
-  SqliteDatabase& db = *db_->db;
-  StatusOr<Policy> deleted = NotFound("no policy with id " + policy_id);
-  const Status done = db.InTransaction([&]() -> Status {
-    deleted = GetLocked(db, policy_id);
-    if (!deleted.ok()) return deleted.status();
-    StatusOr<SqliteStatement*> s = db.Prepare("DELETE FROM policies WHERE policy_id = ?1");
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, std::string_view(policy_id));
-    const Status run = (*s)->Run();
-    (*s)->Reset();
-    return run;
-  });
-  if (!done.ok()) return done;
-  return deleted;
+  return LoadPolicy(*db_->db, policy_id);
 }
 
 StatusOr<PolicyPage> PolicyStore::List(const PolicyFilter& filter, const PageRequest& page) {

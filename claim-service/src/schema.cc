@@ -7,7 +7,7 @@ namespace {
 
 // Money is stored in integer cents. Dates are ISO text (YYYY-MM-DD), times RFC 3339 UTC.
 // `position` orders policies by creation for stable paging.
-constexpr std::array<Migration, 1> kMigrations{{
+constexpr std::array<Migration, 2> kMigrations{{
     {1, R"sql(
 CREATE TABLE policies (
   position          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -31,10 +31,124 @@ CREATE UNIQUE INDEX policies_member ON policies (subscriber_number, plan_group_n
 CREATE INDEX policies_status_type ON policies (status, policy_type, position);
 CREATE INDEX policies_type ON policies (policy_type, position);
 )sql"},
+    // The saga. Rows of every table here are written only through the journal (WAL first), so
+    // each has a `version` for the version-checked upsert. Times in *_us are microseconds since
+    // the Unix epoch; money in cents.
+    {2, R"sql(
+CREATE TABLE policy_coverage (
+  policy_id      TEXT PRIMARY KEY,
+  reserved_cents INTEGER NOT NULL CHECK (reserved_cents >= 0),
+  paid_cents     INTEGER NOT NULL CHECK (paid_cents >= 0),
+  version        INTEGER NOT NULL
+);
+CREATE TABLE claims (
+  position                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  claim_id                 TEXT NOT NULL UNIQUE,
+  policy_id                TEXT,
+  service_date             TEXT NOT NULL,
+  submitted_procedure      TEXT NOT NULL,
+  quadrant                 TEXT,
+  plan_group_number        TEXT,
+  subscriber_number        TEXT,
+  provider_npi             TEXT NOT NULL,
+  provider_fees_cents      INTEGER NOT NULL,
+  allowed_fees_cents       INTEGER NOT NULL,
+  member_coinsurance_cents INTEGER NOT NULL,
+  member_copay_cents       INTEGER NOT NULL,
+  net_fee_cents            INTEGER NOT NULL,
+  status                   TEXT NOT NULL,
+  failed_in                TEXT,
+  reason                   TEXT,
+  payment_id               TEXT,
+  attempts                 INTEGER NOT NULL,
+  deadline_us              INTEGER,
+  next_check_us            INTEGER,
+  version                  INTEGER NOT NULL,
+  created_at               TEXT NOT NULL,
+  updated_at               TEXT NOT NULL
+);
+CREATE INDEX claims_status ON claims (status, position);
+CREATE INDEX claims_policy ON claims (policy_id, position);
+CREATE INDEX claims_npi ON claims (provider_npi, position);
+CREATE INDEX claims_due ON claims (next_check_us) WHERE next_check_us IS NOT NULL;
+CREATE TABLE claim_history (
+  history_id TEXT PRIMARY KEY,
+  claim_id   TEXT NOT NULL,
+  seq        INTEGER NOT NULL,
+  status     TEXT NOT NULL,
+  event      TEXT NOT NULL,
+  cause      TEXT NOT NULL,
+  at         TEXT NOT NULL,
+  version    INTEGER NOT NULL
+);
+CREATE INDEX claim_history_claim ON claim_history (claim_id, seq);
+CREATE TABLE idempotency_keys (
+  idempotency_key TEXT PRIMARY KEY,
+  fingerprint     TEXT NOT NULL,
+  status          INTEGER NOT NULL,
+  body            TEXT NOT NULL,
+  location        TEXT,
+  created_at      TEXT NOT NULL,
+  version         INTEGER NOT NULL
+);
+CREATE TABLE processed_events (
+  event_id TEXT PRIMARY KEY,
+  version  INTEGER NOT NULL
+);
+)sql"},
 }};
 
 }  // namespace
 
 std::span<const Migration> ClaimServiceMigrations() { return kMigrations; }
+
+}  // namespace claims
+
+namespace claims {
+
+const std::vector<wal::StateTable>& ClaimServiceTables() {
+  static const auto* tables = new std::vector<wal::StateTable>{
+      {"policies",
+       "policy_id",
+       {"position", "policy_id", "policyholder_name", "policy_type", "start_date", "end_date",
+        "premium_cents", "status", "customer_id", "coverage_cents", "subscriber_number",
+        "plan_group_number", "version", "created_at", "updated_at"}},
+      {"policy_coverage", "policy_id", {"policy_id", "reserved_cents", "paid_cents", "version"}},
+      {"claims",
+       "claim_id",
+       {"position",
+        "claim_id",
+        "policy_id",
+        "service_date",
+        "submitted_procedure",
+        "quadrant",
+        "plan_group_number",
+        "subscriber_number",
+        "provider_npi",
+        "provider_fees_cents",
+        "allowed_fees_cents",
+        "member_coinsurance_cents",
+        "member_copay_cents",
+        "net_fee_cents",
+        "status",
+        "failed_in",
+        "reason",
+        "payment_id",
+        "attempts",
+        "deadline_us",
+        "next_check_us",
+        "version",
+        "created_at",
+        "updated_at"}},
+      {"claim_history",
+       "history_id",
+       {"history_id", "claim_id", "seq", "status", "event", "cause", "at", "version"}},
+      {"idempotency_keys",
+       "idempotency_key",
+       {"idempotency_key", "fingerprint", "status", "body", "location", "created_at", "version"}},
+      {"processed_events", "event_id", {"event_id", "version"}},
+  };
+  return *tables;
+}
 
 }  // namespace claims

@@ -32,6 +32,13 @@ const std::map<std::pair<S, E>, S>& Expected() {
       {{S::kReversalRequested, E::kCompensationExhausted}, S::kCompensationFailed},
       {{S::kCompensationFailed, E::kRetryRefund}, S::kReversalRequested},
       {{S::kCompensationFailed, E::kRetryVoid}, S::kVoidRequested},
+      // A waiting step retries its command on a transient failure or a missing answer.
+      {{S::kPaymentRequested, E::kAttemptFailed}, S::kPaymentRequested},
+      {{S::kVoidRequested, E::kAttemptFailed}, S::kVoidRequested},
+      {{S::kReversalRequested, E::kAttemptFailed}, S::kReversalRequested},
+      {{S::kPaymentRequested, E::kRetryDue}, S::kPaymentRequested},
+      {{S::kVoidRequested, E::kRetryDue}, S::kVoidRequested},
+      {{S::kReversalRequested, E::kRetryDue}, S::kReversalRequested},
   };
   return *expected;
 }

@@ -42,25 +42,7 @@ std::vector<ConsumedMessage> TopicReader::ReadUntil(
   while (!done(read_) && std::chrono::steady_clock::now() < deadline) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 100);
     if (m == nullptr) continue;
-    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      ConsumedMessage c;
-      c.topic = rd_kafka_topic_name(m->rkt);
-      c.partition = m->partition;
-      if (m->key) c.key.assign(static_cast<const char*>(m->key), m->key_len);
-      if (m->payload) c.value.assign(static_cast<const char*>(m->payload), m->len);
-      rd_kafka_headers_t* headers = nullptr;
-      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name = nullptr;
-        const void* value = nullptr;
-        size_t size = 0;
-        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                           RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-          c.headers[name] = std::string(static_cast<const char*>(value), size);
-        }
-      }
-      read_.push_back(std::move(c));
-    }
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) read_.push_back(CopyKafkaMessage(*m));
     rd_kafka_message_destroy(m);
   }
   return read_;

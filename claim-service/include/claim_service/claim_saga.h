@@ -39,6 +39,8 @@ enum class SagaEvent {
   kCompensationExhausted,  // a refund or void failed past its retries
   kRetryRefund,            // an operator retries a failed refund
   kRetryVoid,              // an operator retries a failed void
+  kAttemptFailed,          // payment-service: the command failed transiently; retry later
+  kRetryDue,               // a retry's time came, or the command got no answer in time
 };
 
 // What the orchestrator must do along with a transition.
@@ -51,6 +53,7 @@ enum class SagaEffect {
   kConvertReservation,  // the reserved amount becomes paid (coverage stays used)
   kRestoreCoverage,     // the paid amount goes back to the policy's remaining coverage
   kAlertOperator,       // log and count: the claim needs an operator
+  kScheduleRetry,       // the command is sent again after an exponential backoff with jitter
 };
 
 struct SagaTransition {

@@ -12,20 +12,29 @@
 #include "shared/clock.h"
 #include "shared/http_server.h"
 #include "shared/kafka_config.h"
+#include "claim_service/saga_orchestrator.h"
 #include "shared/status.h"
+#include "wal/log.h"
 
 namespace claims {
 
 struct ClaimServiceConfig {
   HttpServerOptions http;
-  std::string data_dir = "data";  // the database lives in <data_dir>/claim-service/
+  // The database is <data_dir>/claim-service/claims.sqlite (shared by every instance), the WAL
+  // <data_dir>/claim-service/wal/<instance_id>/ (one per instance).
+  std::string data_dir = "data";
   KafkaSettings kafka;
-  std::string instance_id;  // names this instance in events and logs
+  std::string instance_id = "claim-1";  // names this instance's WAL, events and logs
+  wal::FsyncPolicy fsync = wal::FsyncPolicy::kAlways;
+  SagaSettings saga;
+  int top_providers_per_minute = 10;  // per client
+  std::chrono::milliseconds saga_tick{100};  // how often due retries and deadlines are looked at
 };
 
 class ClaimService {
  public:
-  // Opens and migrates the database, connects the producer and starts serving.
+  // Opens and migrates the database, opens the WAL (replaying what the database misses),
+  // starts the outbox relay, the payment-events consumer, the saga clock and the HTTP server.
   // Errors: kFailedPrecondition (database newer than this build), kUnavailable (port taken),
   // kInvalidArgument (bad Kafka setting), kInternal (database cannot be opened).
   static StatusOr<std::unique_ptr<ClaimService>> Start(const ClaimServiceConfig& config,
@@ -33,7 +42,8 @@ class ClaimService {
   ~ClaimService();
 
   uint16_t port() const;
-  // Finishes in-flight requests (up to `drain`), then flushes queued events. Idempotent.
+  // Finishes in-flight requests (up to `drain`), stops consuming, publishes what the WAL holds
+  // (one attempt), then closes the WAL. Idempotent.
   void Shutdown(std::chrono::milliseconds drain);
 
  private:
@@ -42,7 +52,8 @@ class ClaimService {
   std::unique_ptr<Parts> parts_;
 };
 
-// Where the database file of a claim-service lives under `data_dir`.
+// Where the database file of a claim-service lives under `data_dir`, and an instance's WAL.
 std::string ClaimServiceDatabasePath(const std::string& data_dir);
+std::string ClaimServiceWalDir(const std::string& data_dir, const std::string& instance_id);
 
 }  // namespace claims

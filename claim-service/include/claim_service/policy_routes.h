@@ -6,7 +6,9 @@
 
 namespace claims {
 
-// Registers the policy routes. `service` must outlive the router.
-void AddPolicyRoutes(PolicyService& service, Router* router);
+// Registers the policy routes. POST honours Idempotency-Key (idempotent_request.h). Everything
+// passed must outlive the router.
+void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, const Clock& clock,
+                     Router* router);
 
 }  // namespace claims

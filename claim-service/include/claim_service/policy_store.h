@@ -8,6 +8,8 @@
 #include <optional>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "shared/policy.h"
 #include "shared/sqlite_db.h"
 #include "shared/status.h"
@@ -31,23 +33,16 @@ struct PolicyPage {
   int64_t last_position = 0;  // the position of the last policy returned, for the next cursor
 };
 
+// Reads of committed policies, on the service's read connection. Thread-safe.
+// Writes go through PolicyService's journal commands, which use the functions below on the
+// journal's write connection.
 class PolicyStore {
  public:
   // `db` must be migrated (ClaimServiceMigrations()).
   explicit PolicyStore(std::shared_ptr<LockedDatabase> db) : db_(std::move(db)) {}
 
-  // Errors: kConflict if the id or the (subscriber_number, plan_group_number) pair is taken.
-  Status Insert(const Policy& policy);
   // Errors: kNotFound.
   StatusOr<Policy> Get(const std::string& policy_id);
-  // Reads the stored policy, passes it to `change` and stores what `change` returns, all under
-  // one lock and one transaction, so concurrent updates of one policy serialize instead of
-  // failing. `change` returns an error to abort (that error is returned).
-  // Errors: kNotFound; kConflict if the member pair is taken; whatever `change` returns.
-  StatusOr<Policy> Update(const std::string& policy_id,
-                          const std::function<StatusOr<Policy>(const Policy& current)>& change);
-  // Deletes and returns the policy as it was. Errors: kNotFound.
-  StatusOr<Policy> Delete(const std::string& policy_id);
   StatusOr<PolicyPage> List(const PolicyFilter& filter, const PageRequest& page);
   // OK when the database answers a trivial query.
   Status Ping();
@@ -55,5 +50,18 @@ class PolicyStore {
  private:
   std::shared_ptr<LockedDatabase> db_;
 };
+
+// The stored policy and its position (creation order). Errors: kNotFound.
+StatusOr<Policy> LoadPolicy(SqliteDatabase& db, const std::string& policy_id,
+                            int64_t* position = nullptr);
+// The policy whose member pair is (subscriber_number, plan_group_number). Errors: kNotFound.
+StatusOr<Policy> LoadPolicyByMember(SqliteDatabase& db, const std::string& subscriber_number,
+                                    const std::string& plan_group_number);
+// The position the next new policy takes (never reused, like AUTOINCREMENT).
+StatusOr<int64_t> NextPolicyPosition(SqliteDatabase& db);
+// The row of table `policies` for `policy` at `position`, as the journal writes it.
+nlohmann::json PolicyRow(const Policy& policy, int64_t position);
+// Turns a unique-constraint failure of writing `policy` into a Conflict the client can act on.
+Status PolicyConflict(const Policy& policy, const Status& cause);
 
 }  // namespace claims

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,12 +27,14 @@ enum class PolicyEventType { kCreated, kUpdated, kDeleted };
 std::string_view PolicyEventTypeName(PolicyEventType type);  // "POLICY_CREATED", ...
 std::string_view PolicyEventTopic(PolicyEventType type);     // topics::kPolicyCreated, ...
 
-// A policy event ready to publish: the topic, the key (policy_id) and the JSON value.
+// An event ready to publish: the topic, the key (policy_id or claim_id) and the JSON value.
+// The event id travels in the "event_id" header too; `headers` adds others (dead letters).
 struct OutgoingEvent {
   std::string topic;
   std::string key;
   std::string event_id;
   std::string payload;  // the JSON text
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Builds the event for a change of `policy` (for kDeleted, the policy as it was last stored).

@@ -1,6 +1,9 @@
-// EventPublisher: where services hand events to be published. Narrow so that service logic is
-// tested with a recording fake and run with KafkaEventPublisher.
+// EventPublisher: where events are handed to the broker. Narrow so that service logic is tested
+// with a recording fake and run with KafkaEventPublisher.
 #pragma once
+
+#include <chrono>
+#include <span>
 
 #include "shared/event_envelope.h"
 #include "shared/status.h"
@@ -10,10 +13,13 @@ namespace claims {
 class EventPublisher {
  public:
   virtual ~EventPublisher() = default;
-  // Queues `event` for delivery and returns without waiting for the broker. OK means queued, not
-  // delivered; delivery failures are reported by the implementation (logs, metrics).
-  // Errors: kUnavailable when the local queue is full (retry later). Thread-safe.
-  virtual Status Publish(const OutgoingEvent& event) = 0;
+  // Publishes `events` and waits until the broker acknowledged every one, up to `timeout`.
+  // OK means all were acknowledged. On an error some may have been delivered: the caller
+  // publishes them all again (consumers deduplicate by event id).
+  // Errors: kUnavailable (broker down, queue full, timeout), kInternal (fatal client error).
+  // Thread-safe.
+  virtual Status PublishAll(std::span<const OutgoingEvent> events,
+                            std::chrono::milliseconds timeout) = 0;
 };
 
 }  // namespace claims

@@ -1,6 +1,7 @@
 // KafkaEventPublisher: an EventPublisher over a librdkafka idempotent producer.
-// A background thread serves delivery reports: each failed delivery is logged with its event id
-// and counted in claims_events_failed_total; successes in claims_events_delivered_total.
+// A background thread serves delivery reports and wakes the PublishAll call waiting for them:
+// each failed delivery is logged with its event id and counted in claims_events_failed_total;
+// successes in claims_events_delivered_total.
 #pragma once
 
 #include <atomic>
@@ -29,7 +30,8 @@ class KafkaEventPublisher final : public EventPublisher {
   KafkaEventPublisher(const KafkaEventPublisher&) = delete;
   KafkaEventPublisher& operator=(const KafkaEventPublisher&) = delete;
 
-  Status Publish(const OutgoingEvent& event) override;
+  Status PublishAll(std::span<const OutgoingEvent> events,
+                    std::chrono::milliseconds timeout) override;
 
   // Waits until every queued event is delivered or failed, up to `timeout`.
   // Errors: kUnavailable if events are still queued when the time is up.
@@ -40,7 +42,9 @@ class KafkaEventPublisher final : public EventPublisher {
 
  private:
   explicit KafkaEventPublisher(prometheus::Registry& metrics);
+  struct Batch;
   void OnDelivery(const rd_kafka_message_t& message);
+  Status Produce(const OutgoingEvent& event, void* ticket);
   void PollLoop();
 
   rd_kafka_t* producer_ = nullptr;  // set once by Create

@@ -8,17 +8,11 @@
 #include <string>
 #include <vector>
 
-typedef struct rd_kafka_s rd_kafka_t;
+#include "shared/kafka_consumer.h"
 
 namespace claims::testing {
 
-struct ConsumedMessage {
-  std::string topic;
-  int partition = 0;
-  std::string key;
-  std::string value;
-  std::map<std::string, std::string> headers;
-};
+using ConsumedMessage = KafkaMessage;
 
 class TopicReader {
  public:

@@ -1,0 +1,86 @@
+// SagaOrchestrator: drives claims through the transition table (claim_saga.h). Every method
+// runs inside a journal command, so the claim's new state, its history line, the coverage
+// books, the claim event and any payment command are one WAL entry: all durable, then all
+// applied, or none. Diagram and rules: claim-service/docs/saga.md.
+//
+// Retries: a command that failed transiently (PAYMENT_ATTEMPT_FAILED) or got no answer within
+// `answer_timeout` is sent again after an exponential backoff with jitter. A payment is retried
+// until its deadline, then voided; a refund or void is tried `max_compensation_attempts` times,
+// then the claim is parked in COMPENSATION_FAILED for an operator.
+//
+// Thread-safety: methods may be called from any thread (the journal runs them one at a time).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include "claim_service/claim_store.h"
+#include "shared/clock.h"
+#include "shared/event_envelope.h"
+#include "shared/payment_messages.h"
+#include "wal/journal.h"
+
+namespace claims {
+
+struct SagaSettings {
+  std::chrono::milliseconds payment_deadline{30000};  // from submission to settlement
+  std::chrono::milliseconds answer_timeout{5000};     // no answer: send the command again
+  std::chrono::milliseconds backoff_base{200};        // first retry after a transient failure
+  std::chrono::milliseconds backoff_cap{10000};
+  int max_compensation_attempts = 5;
+  uint64_t jitter_seed = 0;  // 0: seeded from the system
+};
+
+class SagaOrchestrator {
+ public:
+  // `clock` must outlive the orchestrator.
+  SagaOrchestrator(SagaSettings settings, const Clock& clock, EventSource source,
+                   prometheus::Registry& metrics);
+
+  // Stores each claim (SUBMITTED), checks its policy and moves it on: REJECTED with the reason,
+  // or RESERVED and PAYMENT_REQUESTED with the payment command. Returns the stored claims.
+  StatusOr<std::vector<Claim>> Submit(wal::JournalTxn& txn,
+                                      const std::vector<ClaimSubmission>& submissions);
+  // Errors: kNotFound; kConflict when the claim's state cannot be cancelled (the message says
+  // which state and what can be done).
+  StatusOr<Claim> Cancel(wal::JournalTxn& txn, const std::string& claim_id);
+  // An operator's retry of a COMPENSATION_FAILED claim. Errors: kNotFound, kConflict.
+  StatusOr<Claim> Retry(wal::JournalTxn& txn, const std::string& claim_id);
+  // Applies a payment-service result once (by event id). Results that no longer fit the
+  // claim's state (late, duplicate, for an unknown claim) are recorded and change nothing.
+  Status OnPaymentResult(wal::JournalTxn& txn, const PaymentResult& result);
+  // Acts on a claim whose next_check time has come: a retry, a deadline or an exhausted
+  // compensation. Nothing if the time has not come.
+  Status OnDue(wal::JournalTxn& txn, const std::string& claim_id);
+
+  // The delay before retry number `attempt` (1-based): base * 2^(attempt-1), capped, then a
+  // uniformly random point in its upper half.
+  std::chrono::milliseconds Backoff(int attempt);
+
+ private:
+  Status Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent event, const std::string& cause);
+  Status AdjustCoverage(wal::JournalTxn& txn, const Claim& claim, int64_t reserved_delta,
+                        int64_t paid_delta);
+  void SendCommand(wal::JournalTxn& txn, Claim& claim, PaymentCommandType type, bool resend,
+                   int64_t now_us);
+  // Why `claim` cannot be paid under its policy, or "" if it can.
+  StatusOr<std::string> CheckPolicy(wal::JournalTxn& txn, Claim& claim);
+
+  const SagaSettings settings_;
+  const Clock& clock_;
+  const EventSource source_;
+  prometheus::Counter& stale_results_;
+  prometheus::Counter& compensation_failures_;
+
+  std::mutex rng_mu_;  // guards rng_
+  std::mt19937_64 rng_;
+};
+
+}  // namespace claims

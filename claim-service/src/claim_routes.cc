@@ -1,0 +1,189 @@
+#include "claim_service/claim_routes.h"
+
+#include <charconv>
+
+#include "claim_service/claim_store.h"
+#include "claim_service/idempotent_request.h"
+#include "shared/claim_codec.h"
+#include "shared/http_problem.h"
+#include "shared/json_log.h"
+
+namespace claims {
+namespace {
+
+constexpr int64_t kDefaultLimit = 50;
+constexpr int64_t kMaxLimit = 500;
+
+std::optional<int64_t> ParseInt(const std::string& text) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+HttpResponse Failure(const HttpRequest& request, const Status& status) {
+  if (status.code() == StatusCode::kInternal) {
+    Log(LogLevel::kError, "claim request failed",
+        {{"request_id", request.request_id}, {"error", status.ToString()}});
+  }
+  return ProblemFromStatus(status);
+}
+
+bool IsCsv(const HttpRequest& request) {
+  const std::string type = request.Header("content-type").value_or("");
+  return type.rfind("text/csv", 0) == 0;
+}
+
+HttpResponse SubmitClaims(const ClaimRouteDeps& d, const HttpRequest& request) {
+  std::optional<DecodedClaims> decoded;
+  const auto decode = [&]() -> std::optional<HttpResponse> {
+    FieldErrors errors;
+    if (IsCsv(request)) {
+      decoded = DecodeClaimsCsv(request.body, &errors);
+    } else {
+      nlohmann::json body;
+      HttpResponse problem;
+      if (!ParseJsonBody(request, &body, &problem)) return problem;
+      decoded = DecodeClaimsJson(body, &errors);
+    }
+    if (!decoded) return ValidationFailed(errors);
+    return std::nullopt;
+  };
+  return ExecuteIdempotent(
+      *d.journal, *d.clock, request, decode, [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
+        StatusOr<std::vector<Claim>> stored = d.saga->Submit(txn, decoded->claims);
+        if (!stored.ok()) return stored.status();
+        if (!decoded->was_array) {
+          return JsonResponse(201, EncodeClaim(stored->front()))
+              .WithHeader("Location", "/claims/" + stored->front().claim_id);
+        }
+        nlohmann::json list = nlohmann::json::array();
+        for (const Claim& c : *stored) list.push_back(EncodeClaim(c));
+        return JsonResponse(201, list);
+      });
+}
+
+HttpResponse GetClaim(const ClaimRouteDeps& d, const HttpRequest& request) {
+  std::lock_guard lock(d.reads->mu);
+  StatusOr<Claim> claim = LoadClaim(*d.reads->db, request.path_params.at("claim_id"));
+  if (!claim.ok()) return Failure(request, claim.status());
+  return JsonResponse(200, EncodeClaim(*claim));
+}
+
+HttpResponse GetHistory(const ClaimRouteDeps& d, const HttpRequest& request) {
+  std::lock_guard lock(d.reads->mu);
+  const std::string& id = request.path_params.at("claim_id");
+  StatusOr<std::vector<ClaimHistoryEntry>> history = LoadClaimHistory(*d.reads->db, id);
+  if (!history.ok()) return Failure(request, history.status());
+  return JsonResponse(200, {{"claim_id", id}, {"history", EncodeHistory(*history)}});
+}
+
+HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request) {
+  ClaimFilter filter;
+  int64_t limit = kDefaultLimit;
+  int64_t offset = 0;
+  FieldErrors errors;
+  for (const auto& [name, value] : request.query) {
+    const std::string location = "query." + name;
+    if (name == "status") {
+      filter.status = ParseClaimState(value);
+      if (!filter.status) errors.push_back({location, "is not a claim status (e.g. PAID)"});
+    } else if (name == "policy_id") {
+      filter.policy_id = value;
+    } else if (name == "provider_npi") {
+      filter.provider_npi = value;
+    } else if (name == "limit") {
+      const auto n = ParseInt(value);
+      if (!n || *n < 1 || *n > kMaxLimit) {
+        errors.push_back({location, "must be a whole number from 1 to " +
+                                        std::to_string(kMaxLimit)});
+      } else {
+        limit = *n;
+      }
+    } else if (name == "offset") {
+      const auto n = ParseInt(value);
+      if (!n || *n < 0) {
+        errors.push_back({location, "must be a whole number, 0 or more"});
+      } else {
+        offset = *n;
+      }
+    } else {
+      errors.push_back({location,
+                        "is not a query parameter of this endpoint (status, policy_id, "
+                        "provider_npi, limit, offset)"});
+    }
+  }
+  if (!errors.empty()) return ValidationFailed(errors);
+  StatusOr<std::vector<Claim>> page = [&] {
+    std::lock_guard lock(d.reads->mu);
+    return ListClaims(*d.reads->db, filter, offset, limit);
+  }();
+  if (!page.ok()) return Failure(request, page.status());
+  nlohmann::json list = nlohmann::json::array();
+  for (const Claim& c : *page) list.push_back(EncodeClaim(c));
+  HttpResponse response = JsonResponse(200, list);
+  if (static_cast<int64_t>(page->size()) == limit) {
+    // Query values are our own enum names, nanoids and digits: no escaping needed beyond
+    // what the client sent.
+    std::string link = "/claims?limit=" + std::to_string(limit) +
+                       "&offset=" + std::to_string(offset + limit);
+    if (filter.status) link += "&status=" + std::string(ClaimStateName(*filter.status));
+    if (filter.policy_id) link += "&policy_id=" + *filter.policy_id;
+    if (filter.provider_npi) link += "&provider_npi=" + *filter.provider_npi;
+    response.WithHeader("Link", "<" + link + ">; rel=\"next\"");
+  }
+  return response;
+}
+
+HttpResponse ClaimAction(const ClaimRouteDeps& d, const HttpRequest& request, bool cancel) {
+  const std::string id = request.path_params.at("claim_id");
+  return ExecuteIdempotent(*d.journal, *d.clock, request, [] { return std::nullopt; },
+                           [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
+                             StatusOr<Claim> claim =
+                                 cancel ? d.saga->Cancel(txn, id) : d.saga->Retry(txn, id);
+                             if (!claim.ok()) return claim.status();
+                             return JsonResponse(202, EncodeClaim(*claim));
+                           });
+}
+
+HttpResponse TopProviders(const ClaimRouteDeps& d, const HttpRequest& request) {
+  std::chrono::seconds retry_after{0};
+  if (!d.top_providers_limit->Allow(request.client, &retry_after)) {
+    return Problem(429, "rate-limited", "Too many requests",
+                   "this endpoint allows a limited number of requests per minute per client; "
+                   "retry in " +
+                       std::to_string(retry_after.count()) + " s")
+        .WithHeader("Retry-After", std::to_string(retry_after.count()));
+  }
+  StatusOr<std::vector<ProviderTotal>> top = [&] {
+    std::lock_guard lock(d.reads->mu);
+    return TopProviderNpis(*d.reads->db, 10);
+  }();
+  if (!top.ok()) return Failure(request, top.status());
+  nlohmann::json list = nlohmann::json::array();
+  for (const ProviderTotal& p : *top) {
+    list.push_back({{"provider_npi", p.provider_npi},
+                    {"total_net_fee", Money::FromCents(p.net_fee_cents).ToString()},
+                    {"claims", p.claims}});
+  }
+  return JsonResponse(200, list);
+}
+
+}  // namespace
+
+void AddClaimRoutes(const ClaimRouteDeps& deps, Router* router) {
+  const auto bind = [deps](HttpResponse (*fn)(const ClaimRouteDeps&, const HttpRequest&)) {
+    return [deps, fn](const HttpRequest& request) { return fn(deps, request); };
+  };
+  router->Add("POST", "/claims", bind(&SubmitClaims));
+  router->Add("GET", "/claims", bind(&ListClaimsRoute));
+  router->Add("GET", "/claims/{claim_id}", bind(&GetClaim));
+  router->Add("GET", "/claims/{claim_id}/history", bind(&GetHistory));
+  router->Add("POST", "/claims/{claim_id}/cancel",
+              [deps](const HttpRequest& r) { return ClaimAction(deps, r, true); });
+  router->Add("POST", "/claims/{claim_id}/retry",
+              [deps](const HttpRequest& r) { return ClaimAction(deps, r, false); });
+  router->Add("GET", "/top-provider-npis", bind(&TopProviders));
+}
+
+}  // namespace claims

@@ -1,0 +1,262 @@
+#include "claim_service/claim_store.h"
+
+namespace claims {
+namespace {
+
+constexpr const char* kClaimColumns =
+    "position, claim_id, policy_id, service_date, submitted_procedure, quadrant, "
+    "plan_group_number, subscriber_number, provider_npi, provider_fees_cents, "
+    "allowed_fees_cents, member_coinsurance_cents, member_copay_cents, net_fee_cents, status, "
+    "failed_in, reason, payment_id, attempts, deadline_us, next_check_us, version, created_at, "
+    "updated_at";
+
+nlohmann::json Optional(const std::optional<std::string>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+nlohmann::json Optional(const std::optional<int64_t>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
+std::optional<int64_t> OptionalInt(const SqliteStatement& s, int column) {
+  const std::optional<std::string> text = s.ColumnOptionalText(column);
+  if (!text) return std::nullopt;
+  return s.ColumnInt(column);
+}
+
+StatusOr<Claim> ReadClaim(const SqliteStatement& s) {
+  Claim c;
+  c.position = s.ColumnInt(0);
+  c.claim_id = s.ColumnText(1);
+  c.policy_id = s.ColumnOptionalText(2);
+  ClaimSubmission& sub = c.submission;
+  StatusOr<Date> date = Date::ParseIso(s.ColumnText(3));
+  const auto status = ParseClaimState(s.ColumnText(14));
+  const std::optional<std::string> failed_in = s.ColumnOptionalText(15);
+  if (!date.ok() || !status) return Internal("stored claim " + c.claim_id + " is unreadable");
+  sub.service_date = *date;
+  sub.submitted_procedure = s.ColumnText(4);
+  sub.quadrant = s.ColumnOptionalText(5);
+  sub.plan_group_number = s.ColumnOptionalText(6);
+  sub.subscriber_number = s.ColumnOptionalText(7);
+  sub.provider_npi = s.ColumnText(8);
+  sub.provider_fees = Money::FromCents(s.ColumnInt(9));
+  sub.allowed_fees = Money::FromCents(s.ColumnInt(10));
+  sub.member_coinsurance = Money::FromCents(s.ColumnInt(11));
+  sub.member_copay = Money::FromCents(s.ColumnInt(12));
+  sub.policy_id = c.policy_id;
+  c.net_fee = Money::FromCents(s.ColumnInt(13));
+  c.status = *status;
+  if (failed_in) c.failed_in = ParseClaimState(*failed_in);
+  c.reason = s.ColumnOptionalText(16).value_or("");
+  c.payment_id = s.ColumnOptionalText(17).value_or("");
+  c.attempts = static_cast<int>(s.ColumnInt(18));
+  c.deadline_us = OptionalInt(s, 19);
+  c.next_check_us = OptionalInt(s, 20);
+  c.version = s.ColumnInt(21);
+  c.created_at = s.ColumnText(22);
+  c.updated_at = s.ColumnText(23);
+  return c;
+}
+
+// Runs a prepared query and collects each row with `read`.
+template <typename T, typename Read>
+StatusOr<std::vector<T>> Collect(SqliteStatement* s, Read read) {
+  std::vector<T> out;
+  for (;;) {
+    StatusOr<bool> row = s->Step();
+    if (!row.ok()) {
+      s->Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    StatusOr<T> item = read(*s);
+    if (!item.ok()) {
+      s->Reset();
+      return item.status();
+    }
+    out.push_back(std::move(*item));
+  }
+  s->Reset();
+  return out;
+}
+
+StatusOr<int64_t> SingleInt(SqliteStatement* s) {
+  StatusOr<std::vector<int64_t>> rows =
+      Collect<int64_t>(s, [](const SqliteStatement& r) -> StatusOr<int64_t> {
+        return r.ColumnInt(0);
+      });
+  if (!rows.ok()) return rows.status();
+  return rows->empty() ? 0 : rows->front();
+}
+
+}  // namespace
+
+nlohmann::json ClaimRow(const Claim& c) {
+  const ClaimSubmission& s = c.submission;
+  return {{"position", c.position},
+          {"claim_id", c.claim_id},
+          {"policy_id", Optional(c.policy_id)},
+          {"service_date", s.service_date.ToIso()},
+          {"submitted_procedure", s.submitted_procedure},
+          {"quadrant", Optional(s.quadrant)},
+          {"plan_group_number", Optional(s.plan_group_number)},
+          {"subscriber_number", Optional(s.subscriber_number)},
+          {"provider_npi", s.provider_npi},
+          {"provider_fees_cents", s.provider_fees.cents()},
+          {"allowed_fees_cents", s.allowed_fees.cents()},
+          {"member_coinsurance_cents", s.member_coinsurance.cents()},
+          {"member_copay_cents", s.member_copay.cents()},
+          {"net_fee_cents", c.net_fee.cents()},
+          {"status", ClaimStateName(c.status)},
+          {"failed_in", c.failed_in ? nlohmann::json(ClaimStateName(*c.failed_in))
+                                    : nlohmann::json()},
+          {"reason", c.reason.empty() ? nlohmann::json() : nlohmann::json(c.reason)},
+          {"payment_id", c.payment_id.empty() ? nlohmann::json() : nlohmann::json(c.payment_id)},
+          {"attempts", c.attempts},
+          {"deadline_us", Optional(c.deadline_us)},
+          {"next_check_us", Optional(c.next_check_us)},
+          {"version", c.version},
+          {"created_at", c.created_at},
+          {"updated_at", c.updated_at}};
+}
+
+nlohmann::json EncodeClaim(const Claim& c) {
+  const ClaimSubmission& s = c.submission;
+  nlohmann::json j = {{"claim_id", c.claim_id},
+                      {"policy_id", Optional(c.policy_id)},
+                      {"status", ClaimStateName(c.status)},
+                      {"service_date", s.service_date.ToIso()},
+                      {"submitted_procedure", s.submitted_procedure},
+                      {"quadrant", Optional(s.quadrant)},
+                      {"plan_group_number", Optional(s.plan_group_number)},
+                      {"subscriber_number", Optional(s.subscriber_number)},
+                      {"provider_npi", s.provider_npi},
+                      {"provider_fees", s.provider_fees.ToString()},
+                      {"allowed_fees", s.allowed_fees.ToString()},
+                      {"member_coinsurance", s.member_coinsurance.ToString()},
+                      {"member_copay", s.member_copay.ToString()},
+                      {"net_fee", c.net_fee.ToString()},
+                      {"version", c.version},
+                      {"created_at", c.created_at},
+                      {"updated_at", c.updated_at}};
+  if (!c.reason.empty()) j["reason"] = c.reason;
+  if (c.failed_in) j["failed_in"] = ClaimStateName(*c.failed_in);
+  if (!c.payment_id.empty()) j["payment_id"] = c.payment_id;
+  return j;
+}
+
+nlohmann::json EncodeHistory(const std::vector<ClaimHistoryEntry>& history) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ClaimHistoryEntry& h : history) {
+    out.push_back({{"seq", h.seq},
+                   {"status", h.status},
+                   {"event", h.event},
+                   {"cause", h.cause},
+                   {"at", h.at}});
+  }
+  return out;
+}
+
+StatusOr<Claim> LoadClaim(SqliteDatabase& db, const std::string& claim_id) {
+  StatusOr<SqliteStatement*> s =
+      db.Prepare(std::string("SELECT ") + kClaimColumns + " FROM claims WHERE claim_id = ?1");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, std::string_view(claim_id));
+  StatusOr<std::vector<Claim>> rows = Collect<Claim>(*s, ReadClaim);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return NotFound("no claim with id " + claim_id);
+  return std::move(rows->front());
+}
+
+StatusOr<std::vector<Claim>> ListClaims(SqliteDatabase& db, const ClaimFilter& filter,
+                                        int64_t offset, int64_t limit) {
+  StatusOr<SqliteStatement*> s = db.Prepare(
+      std::string("SELECT ") + kClaimColumns +
+      " FROM claims WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR policy_id = ?2) AND "
+      "(?3 IS NULL OR provider_npi = ?3) ORDER BY position LIMIT ?4 OFFSET ?5");
+  if (!s.ok()) return s.status();
+  if (filter.status) {
+    (*s)->Bind(1, ClaimStateName(*filter.status));
+  } else {
+    (*s)->BindNull(1);
+  }
+  (*s)->Bind(2, filter.policy_id).Bind(3, filter.provider_npi).Bind(4, limit).Bind(5, offset);
+  return Collect<Claim>(*s, ReadClaim);
+}
+
+StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
+                                                          const std::string& claim_id) {
+  StatusOr<SqliteStatement*> s = db.Prepare(
+      "SELECT seq, status, event, cause, at FROM claim_history WHERE claim_id = ?1 ORDER BY seq");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, std::string_view(claim_id));
+  StatusOr<std::vector<ClaimHistoryEntry>> history = Collect<ClaimHistoryEntry>(
+      *s, [](const SqliteStatement& r) -> StatusOr<ClaimHistoryEntry> {
+        return ClaimHistoryEntry{r.ColumnInt(0), r.ColumnText(1), r.ColumnText(2),
+                                 r.ColumnText(3), r.ColumnText(4)};
+      });
+  if (history.ok() && history->empty()) return NotFound("no claim with id " + claim_id);
+  return history;
+}
+
+StatusOr<std::vector<ProviderTotal>> TopProviderNpis(SqliteDatabase& db, int limit) {
+  StatusOr<SqliteStatement*> s = db.Prepare(
+      "SELECT provider_npi, SUM(net_fee_cents) AS total, COUNT(*) FROM claims "
+      "GROUP BY provider_npi ORDER BY total DESC, provider_npi LIMIT ?1");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, static_cast<int64_t>(limit));
+  return Collect<ProviderTotal>(*s, [](const SqliteStatement& r) -> StatusOr<ProviderTotal> {
+    return ProviderTotal{r.ColumnText(0), r.ColumnInt(1), r.ColumnInt(2)};
+  });
+}
+
+StatusOr<std::vector<std::string>> DueClaimIds(SqliteDatabase& db, int64_t now_us, int limit) {
+  StatusOr<SqliteStatement*> s = db.Prepare(
+      "SELECT claim_id FROM claims WHERE next_check_us IS NOT NULL AND next_check_us <= ?1 "
+      "ORDER BY next_check_us LIMIT ?2");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, now_us).Bind(2, static_cast<int64_t>(limit));
+  return Collect<std::string>(
+      *s, [](const SqliteStatement& r) -> StatusOr<std::string> { return r.ColumnText(0); });
+}
+
+StatusOr<Coverage> LoadCoverage(SqliteDatabase& db, const std::string& policy_id) {
+  StatusOr<SqliteStatement*> s = db.Prepare(
+      "SELECT reserved_cents, paid_cents, version FROM policy_coverage WHERE policy_id = ?1");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, std::string_view(policy_id));
+  StatusOr<std::vector<Coverage>> rows =
+      Collect<Coverage>(*s, [](const SqliteStatement& r) -> StatusOr<Coverage> {
+        return Coverage{r.ColumnInt(0), r.ColumnInt(1), r.ColumnInt(2)};
+      });
+  if (!rows.ok()) return rows.status();
+  return rows->empty() ? Coverage{} : rows->front();
+}
+
+StatusOr<int64_t> CountOpenClaims(SqliteDatabase& db, const std::string& policy_id) {
+  StatusOr<SqliteStatement*> s = db.Prepare(
+      "SELECT COUNT(*) FROM claims WHERE policy_id = ?1 AND status NOT IN ('REJECTED', "
+      "'PAYMENT_FAILED', 'REVERSED', 'VOIDED', 'PAID')");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, std::string_view(policy_id));
+  return SingleInt(*s);
+}
+
+StatusOr<int64_t> NextClaimPosition(SqliteDatabase& db) {
+  StatusOr<SqliteStatement*> s = db.Prepare(
+      "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'claims'), 0) + 1");
+  if (!s.ok()) return s.status();
+  return SingleInt(*s);
+}
+
+StatusOr<bool> EventProcessed(SqliteDatabase& db, const std::string& event_id) {
+  StatusOr<SqliteStatement*> s =
+      db.Prepare("SELECT COUNT(*) FROM processed_events WHERE event_id = ?1");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, std::string_view(event_id));
+  StatusOr<int64_t> n = SingleInt(*s);
+  if (!n.ok()) return n.status();
+  return *n > 0;
+}
+
+}  // namespace claims

@@ -1,0 +1,127 @@
+#include "claim_service/idempotent_request.h"
+
+#include <cstdio>
+
+#include "shared/http_problem.h"
+#include "shared/json_log.h"
+
+namespace claims {
+namespace {
+
+// FNV-1a over the method, path and body: equal requests, equal fingerprints.
+std::string Fingerprint(const HttpRequest& request) {
+  uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](std::string_view text) {
+    for (unsigned char c : text) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;  // separator
+    h *= 1099511628211ull;
+  };
+  mix(request.method);
+  mix(request.path);
+  mix(request.body);
+  char out[32];
+  std::snprintf(out, sizeof(out), "%016llx-%zu", static_cast<unsigned long long>(h),
+                request.body.size());
+  return out;
+}
+
+bool ValidKey(const std::string& key) {
+  if (key.empty() || key.size() > 255) return false;
+  for (unsigned char c : key) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+HttpResponse Failure(const HttpRequest& request, const Status& status) {
+  if (status.code() == StatusCode::kInternal || status.code() == StatusCode::kUnavailable) {
+    Log(LogLevel::kError, "request failed",
+        {{"request_id", request.request_id}, {"path", request.path}, {"error", status.ToString()}});
+  }
+  return ProblemFromStatus(status);
+}
+
+// Looks `key` up inside a command: sets *response to the stored answer (or the 409 problem
+// status) and returns true when the key is known.
+StatusOr<bool> LookUp(wal::JournalTxn& txn, const HttpRequest& request, const std::string& key,
+                      HttpResponse* response) {
+  StatusOr<SqliteStatement*> s = txn.db().Prepare(
+      "SELECT fingerprint, status, body, location FROM idempotency_keys "
+      "WHERE idempotency_key = ?1");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, std::string_view(key));
+  StatusOr<bool> row = (*s)->Step();
+  if (!row.ok() || !*row) {
+    (*s)->Reset();
+    return row;
+  }
+  const std::string fingerprint = (*s)->ColumnText(0);
+  *response = HttpResponse{};
+  response->status = static_cast<int>((*s)->ColumnInt(1));
+  response->body = (*s)->ColumnText(2);
+  const std::optional<std::string> location = (*s)->ColumnOptionalText(3);
+  (*s)->Reset();
+  if (fingerprint != Fingerprint(request)) {
+    return Conflict("Idempotency-Key " + key +
+                    " was used with another request; use a new key for a new request");
+  }
+  if (location) response->WithHeader("Location", *location);
+  response->WithHeader("Idempotent-Replayed", "true");
+  return true;
+}
+
+}  // namespace
+
+HttpResponse ExecuteIdempotent(wal::Journal& journal, const Clock& clock,
+                               const HttpRequest& request, const RequestCheck& check,
+                               const JournalWork& work) {
+  const std::optional<std::string> key = request.Header("idempotency-key");
+  if (key && !ValidKey(*key)) {
+    return ValidationFailed(
+        {{"header.Idempotency-Key", "must be 1 to 255 printable ASCII characters"}});
+  }
+  HttpResponse response;
+  if (key) {
+    // A retry is answered before its body is looked at again (no write: no WAL entry).
+    bool known = false;
+    const Status looked = journal.Execute([&](wal::JournalTxn& txn) -> Status {
+      StatusOr<bool> found = LookUp(txn, request, *key, &response);
+      if (!found.ok()) return found.status();
+      known = *found;
+      return Status::Ok();
+    });
+    if (!looked.ok()) return Failure(request, looked);
+    if (known) return response;
+  }
+  if (std::optional<HttpResponse> refused = check(); refused) return *refused;
+  const Status done = journal.Execute([&](wal::JournalTxn& txn) -> Status {
+    if (key) {
+      // Checked again: a concurrent request with the same key may have been first.
+      StatusOr<bool> found = LookUp(txn, request, *key, &response);
+      if (!found.ok()) return found.status();
+      if (*found) return Status::Ok();
+    }
+    StatusOr<HttpResponse> answer = work(txn);
+    if (!answer.ok()) return answer.status();
+    response = std::move(*answer);
+    if (!key) return Status::Ok();
+    nlohmann::json location;
+    for (const auto& [name, value] : response.headers) {
+      if (name == "Location") location = value;
+    }
+    return txn.Put("idempotency_keys", {{"idempotency_key", *key},
+                                        {"fingerprint", Fingerprint(request)},
+                                        {"status", response.status},
+                                        {"body", response.body},
+                                        {"location", location},
+                                        {"created_at", FormatRfc3339(clock.Now())},
+                                        {"version", 1}});
+  });
+  if (!done.ok()) return Failure(request, done);
+  return response;
+}
+
+}  // namespace claims

@@ -1,0 +1,112 @@
+// KafkaConsumer: a consumer-group member over librdkafka with manual offset storage, and the
+// loop every service runs on it: poll a batch, hand it to the service, send what the service
+// could not decode or validate to the topic's dead-letter topic, and store the batch's offsets
+// only once the service reports its effects durable. Offsets are committed in the background
+// (enable.auto.commit) from what was stored, so a crash redelivers at most the unstored tail:
+// consumers must be idempotent (they deduplicate by event id).
+//
+// Rebalancing is cooperative-sticky (incremental assign/unassign); a message of a partition
+// revoked mid-batch is still processed, and its offset store fails silently: the new owner
+// processes it again and deduplicates.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include "shared/event_publisher.h"
+#include "shared/kafka_config.h"
+#include "shared/status.h"
+
+typedef struct rd_kafka_s rd_kafka_t;
+typedef struct rd_kafka_message_s rd_kafka_message_t;
+
+namespace claims {
+
+struct KafkaMessage {
+  std::string topic;
+  int partition = 0;
+  int64_t offset = 0;
+  std::string key;
+  std::string value;
+  std::map<std::string, std::string> headers;
+
+  // The "event_id" header, or "" when missing.
+  std::string EventId() const;
+};
+
+// A copy of `m`'s topic, partition, offset, key, value and headers.
+KafkaMessage CopyKafkaMessage(const rd_kafka_message_t& m);
+
+// The dead letter for `message`: the original bytes and key, on DeadLetterTopic(topic), with
+// headers "error", "original_topic", "original_partition", "original_offset" and the original
+// event id (or a derived one when it had none).
+OutgoingEvent DeadLetter(const KafkaMessage& message, std::string_view error);
+
+class KafkaConsumer {
+ public:
+  // Joins `group_id` and subscribes to `topics`. Errors: kInvalidArgument for a bad setting.
+  static StatusOr<std::unique_ptr<KafkaConsumer>> Create(const KafkaSettings& settings,
+                                                         const std::string& group_id,
+                                                         const std::vector<std::string>& topics);
+  ~KafkaConsumer();  // leaves the group (commits stored offsets)
+  KafkaConsumer(const KafkaConsumer&) = delete;
+  KafkaConsumer& operator=(const KafkaConsumer&) = delete;
+
+  // Up to `max` messages, waiting up to `timeout` for the first. Consumer errors other than
+  // end-of-partition are logged and skipped.
+  std::vector<KafkaMessage> Poll(size_t max, std::chrono::milliseconds timeout);
+  // Stores offset + 1 of each message for the next commit.
+  void StoreOffsets(std::span<const KafkaMessage> messages);
+
+ private:
+  KafkaConsumer() = default;
+  rd_kafka_t* rk_ = nullptr;
+};
+
+// What a service does with a polled batch: decode and validate each message, apply the valid
+// ones durably, and list in `dead` (as DeadLetter(message, error)) the messages it refused.
+// An error means nothing of the batch may be considered done: the loop retries it.
+using BatchHandler =
+    std::function<Status(std::span<const KafkaMessage> batch, std::vector<OutgoingEvent>* dead)>;
+
+struct ConsumerLoopOptions {
+  size_t max_batch = 500;
+  std::chrono::milliseconds poll_timeout{100};
+  std::chrono::milliseconds retry_backoff{200};
+};
+
+// Runs `consumer` with `handler` on its own thread until destroyed.
+class ConsumerLoop {
+ public:
+  // `consumer`, `dead_letters` and `metrics` must outlive the loop.
+  ConsumerLoop(KafkaConsumer& consumer, EventPublisher& dead_letters, BatchHandler handler,
+               ConsumerLoopOptions options, prometheus::Registry& metrics);
+  ~ConsumerLoop();  // finishes the batch in hand, then stops
+  ConsumerLoop(const ConsumerLoop&) = delete;
+  ConsumerLoop& operator=(const ConsumerLoop&) = delete;
+
+ private:
+  void Run();
+
+  KafkaConsumer& consumer_;
+  EventPublisher& dead_letters_;
+  BatchHandler handler_;
+  const ConsumerLoopOptions options_;
+  prometheus::Counter& consumed_;
+  prometheus::Counter& dead_lettered_;
+  prometheus::Counter& retried_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace claims

@@ -1,0 +1,192 @@
+#include "shared/kafka_consumer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include "shared/json_log.h"
+#include "shared/kafka_client.h"
+#include "shared/topic_catalog.h"
+
+namespace claims {
+
+std::string KafkaMessage::EventId() const {
+  const auto it = headers.find("event_id");
+  return it == headers.end() ? std::string() : it->second;
+}
+
+KafkaMessage CopyKafkaMessage(const rd_kafka_message_t& m) {
+  KafkaMessage c;
+  if (m.rkt != nullptr) c.topic = rd_kafka_topic_name(m.rkt);
+  c.partition = m.partition;
+  c.offset = m.offset;
+  if (m.key != nullptr) c.key.assign(static_cast<const char*>(m.key), m.key_len);
+  if (m.payload != nullptr) c.value.assign(static_cast<const char*>(m.payload), m.len);
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(&m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      c.headers[name] =
+          value == nullptr ? std::string() : std::string(static_cast<const char*>(value), size);
+    }
+  }
+  return c;
+}
+
+OutgoingEvent DeadLetter(const KafkaMessage& message, std::string_view error) {
+  OutgoingEvent dead;
+  dead.topic = DeadLetterTopic(message.topic);
+  dead.key = message.key;
+  const std::string id = message.EventId();
+  dead.event_id = !id.empty() ? id
+                              : message.topic + "/" + std::to_string(message.partition) + "/" +
+                                    std::to_string(message.offset);
+  dead.payload = message.value;
+  dead.headers = {{"error", std::string(error)},
+                  {"original_topic", message.topic},
+                  {"original_partition", std::to_string(message.partition)},
+                  {"original_offset", std::to_string(message.offset)}};
+  return dead;
+}
+
+namespace {
+
+void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                 rd_kafka_topic_partition_list_t* partitions, void*) {
+  rd_kafka_error_t* error = nullptr;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    error = rd_kafka_incremental_assign(rk, partitions);
+  } else {
+    error = rd_kafka_incremental_unassign(rk, partitions);
+  }
+  Log(LogLevel::kInfo,
+      err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "partitions assigned" : "partitions revoked",
+      {{"count", partitions->cnt}});
+  if (error != nullptr) {
+    Log(LogLevel::kError, "rebalance failed", {{"error", rd_kafka_error_string(error)}});
+    rd_kafka_error_destroy(error);
+  }
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(
+    const KafkaSettings& settings, const std::string& group_id,
+    const std::vector<std::string>& topics) {
+  StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(ConsumerConfig(settings, group_id));
+  if (!conf.ok()) return conf.status();
+  rd_kafka_conf_set_rebalance_cb(*conf, OnRebalance);
+  StatusOr<rd_kafka_t*> rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  if (!rk.ok()) return rk.status();
+  std::unique_ptr<KafkaConsumer> consumer(new KafkaConsumer());
+  consumer->rk_ = *rk;
+  rd_kafka_poll_set_consumer(consumer->rk_);
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+  for (const std::string& t : topics) {
+    rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer->rk_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return InvalidArgument(std::string("cannot subscribe: ") + rd_kafka_err2str(err));
+  }
+  return consumer;
+}
+
+KafkaConsumer::~KafkaConsumer() {
+  if (rk_ == nullptr) return;
+  rd_kafka_consumer_close(rk_);
+  rd_kafka_destroy(rk_);
+}
+
+std::vector<KafkaMessage> KafkaConsumer::Poll(size_t max, std::chrono::milliseconds timeout) {
+  std::vector<KafkaMessage> out;
+  int wait_ms = static_cast<int>(timeout.count());
+  while (out.size() < max) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, wait_ms);
+    if (m == nullptr) break;
+    wait_ms = 0;  // take what is already fetched, do not wait for more
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out.push_back(CopyKafkaMessage(*m));
+    } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      Log(LogLevel::kWarn, "consumer error", {{"error", rd_kafka_message_errstr(m)}});
+    }
+    rd_kafka_message_destroy(m);
+  }
+  return out;
+}
+
+void KafkaConsumer::StoreOffsets(std::span<const KafkaMessage> messages) {
+  if (messages.empty()) return;
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(messages.size()));
+  for (const KafkaMessage& m : messages) {
+    rd_kafka_topic_partition_list_add(list, m.topic.c_str(), m.partition)->offset = m.offset + 1;
+  }
+  // Fails for partitions revoked meanwhile; their new owner processes the messages again.
+  (void)rd_kafka_offsets_store(rk_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
+ConsumerLoop::ConsumerLoop(KafkaConsumer& consumer, EventPublisher& dead_letters,
+                           BatchHandler handler, ConsumerLoopOptions options,
+                           prometheus::Registry& metrics)
+    : consumer_(consumer),
+      dead_letters_(dead_letters),
+      handler_(std::move(handler)),
+      options_(options),
+      consumed_(prometheus::BuildCounter()
+                    .Name("claims_messages_consumed_total")
+                    .Help("Messages consumed and applied (or dead-lettered)")
+                    .Register(metrics)
+                    .Add({})),
+      dead_lettered_(prometheus::BuildCounter()
+                         .Name("claims_messages_dead_lettered_total")
+                         .Help("Messages sent to a .dlq topic because they could not be used")
+                         .Register(metrics)
+                         .Add({})),
+      retried_(prometheus::BuildCounter()
+                   .Name("claims_message_batches_retried_total")
+                   .Help("Consumed batches whose handling failed and was retried")
+                   .Register(metrics)
+                   .Add({})) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+ConsumerLoop::~ConsumerLoop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void ConsumerLoop::Run() {
+  while (!stop_.load()) {
+    std::vector<KafkaMessage> batch = consumer_.Poll(options_.max_batch, options_.poll_timeout);
+    if (batch.empty()) continue;
+    for (int attempt = 0; !stop_.load(); ++attempt) {
+      std::vector<OutgoingEvent> dead;
+      Status s = handler_(batch, &dead);
+      if (s.ok() && !dead.empty()) s = dead_letters_.PublishAll(dead, std::chrono::seconds(10));
+      if (s.ok()) {
+        consumer_.StoreOffsets(batch);
+        consumed_.Increment(static_cast<double>(batch.size()));
+        dead_lettered_.Increment(static_cast<double>(dead.size()));
+        for (const OutgoingEvent& d : dead) {
+          Log(LogLevel::kWarn, "message sent to dead-letter topic",
+              {{"topic", d.topic}, {"event_id", d.event_id}, {"error", d.headers[0].second}});
+        }
+        break;
+      }
+      retried_.Increment();
+      if (attempt == 0) {
+        Log(LogLevel::kWarn, "consumed batch not applied; retrying",
+            {{"messages", batch.size()}, {"error", s.ToString()}});
+      }
+      std::this_thread::sleep_for(options_.retry_backoff);
+    }
+  }
+}
+
+}  // namespace claims

@@ -1,0 +1,165 @@
+// Journal: WAL-first state for one service instance. Every change of a service's tables goes
+// through here: a command runs inside the committer's SQLite transaction and stages row changes
+// and events; the committer appends the batch's entries to the instance's WAL, waits until they
+// are durable, records the applied LSN in the same transaction and only then commits. Nothing a
+// command staged is visible to another connection, answered to a client or published before
+// its WAL entry is durable (the brief's invariant 4). Events leave through the OutboxRelay.
+//
+// Applying an entry is a version-checked upsert per row (a row is written only when its version
+// is above the stored one) and a version-checked delete, so replaying an entry twice, or an
+// older entry after a newer one, changes nothing. Open() replays every durable entry past the
+// database's applied LSN for this WAL, which repairs a crash between the WAL append and the
+// commit. Entry format: wal/docs/journal.md.
+//
+// Thread-safety: Execute may be called from any thread; commands run one at a time on the
+// committer thread, several to a transaction and one WAL write (group commit).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "shared/event_envelope.h"
+#include "shared/sqlite_db.h"
+#include "shared/status.h"
+#include "wal/log.h"
+
+namespace wal {
+
+// A table the journal may write: rows are JSON objects with one value per column (string,
+// integer or null); `key_column` is the primary key (or a unique column); every table has an
+// integer `version` column.
+struct StateTable {
+  std::string name;
+  std::string key_column;
+  std::vector<std::string> columns;  // including key_column and "version"
+};
+
+// What one entry carries: row changes in order, then the events to publish.
+struct RowChange {
+  std::string table;
+  nlohmann::json row;    // the full new row; for a delete, the key and the delete's version
+  bool deleted = false;  // a delete removes the row if its stored version is below row.version
+};
+
+struct JournalRecord {
+  std::vector<RowChange> changes;
+  std::vector<claims::OutgoingEvent> events;
+};
+
+inline constexpr uint16_t kJournalEntryType = 1;
+
+// The WAL payload of a record, and back. Decode errors: kInternal naming what is wrong.
+std::string EncodeJournalRecord(const JournalRecord& record);
+claims::StatusOr<JournalRecord> DecodeJournalRecord(std::string_view payload);
+
+// Applies `change` to `db` with the version check. Errors: kInvalidArgument (unknown table,
+// missing key or version), kConflict (a unique constraint), kInternal.
+claims::Status ApplyRowChange(claims::SqliteDatabase& db, const std::vector<StateTable>& tables,
+                              const RowChange& change);
+
+// The LSN of `wal_id` applied to `db` (0 if none) and its update; the table is created by
+// EnsureJournalTables.
+claims::Status EnsureJournalTables(claims::SqliteDatabase& db);
+claims::StatusOr<uint64_t> AppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id);
+claims::Status SetAppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id, uint64_t lsn);
+
+// What a command sees: the write connection inside the open transaction, where its own staged
+// changes (and those of earlier commands of the batch) are already visible.
+class JournalTxn {
+ public:
+  claims::SqliteDatabase& db() { return db_; }
+  // Applies the row now (visible to later reads in this transaction) and records it for the WAL.
+  // Errors: those of ApplyRowChange; the command should return them.
+  claims::Status Put(const std::string& table, nlohmann::json row);
+  claims::Status Remove(const std::string& table, nlohmann::json key_and_version);
+  void Emit(claims::OutgoingEvent event) { record_.events.push_back(std::move(event)); }
+
+ private:
+  friend class Journal;
+  JournalTxn(claims::SqliteDatabase& db, const std::vector<StateTable>& tables)
+      : db_(db), tables_(tables) {}
+  claims::SqliteDatabase& db_;
+  const std::vector<StateTable>& tables_;
+  JournalRecord record_;
+};
+
+// Receives each committed record's events with its LSN, in LSN order (the OutboxRelay).
+class CommitListener {
+ public:
+  virtual ~CommitListener() = default;
+  virtual void OnCommitted(uint64_t lsn, std::vector<claims::OutgoingEvent> events) = 0;
+};
+
+struct JournalOptions {
+  std::string wal_dir;  // this instance's WAL directory
+  std::string wal_id;   // names the WAL in the applied-LSN table (the instance id)
+  std::string db_path;  // the service's SQLite file; the journal opens its own connection
+  std::vector<StateTable> tables;
+  Options log;              // fsync policy, segment size, clock
+  size_t max_batch = 512;   // commands per transaction
+};
+
+struct JournalOpenReport {
+  OpenReport log;
+  uint64_t replayed_entries = 0;  // applied at open because the database was behind the WAL
+};
+
+class Journal {
+ public:
+  // Opens the WAL (with its recovery) and the database (which must be migrated), replays what
+  // the database misses, and starts the committer. Errors: those of Log::Open and SQLite.
+  static claims::StatusOr<std::unique_ptr<Journal>> Open(const JournalOptions& options,
+                                                         JournalOpenReport* report = nullptr);
+  ~Journal();  // finishes queued commands, then stops
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  using Command = std::function<claims::Status(JournalTxn&)>;
+
+  // Runs `command` on the committer thread and returns once its changes are durable in the WAL
+  // and committed (or once it failed). A command that stages nothing writes no entry. A command
+  // returning an error has its changes rolled back and that error is returned. When the WAL or
+  // the commit fails, every command of the batch gets the error and the journal refuses later
+  // commands (kUnavailable): the instance must restart, and Open replays the WAL.
+  claims::Status Execute(Command command);
+  // Runs every command as Execute would (each with its own result, usually in one transaction)
+  // and returns their results in order once all are done.
+  std::vector<claims::Status> ExecuteAll(std::vector<Command> commands);
+
+  // Set before the first Execute; called on the committer thread after each commit.
+  void SetListener(CommitListener* listener) { listener_ = listener; }
+
+  Log& log() { return *log_; }
+  const std::string& wal_id() const { return options_.wal_id; }
+  claims::Status failure() const;
+
+ private:
+  struct Pending;
+  explicit Journal(JournalOptions options);
+  void CommitLoop();
+  void CommitBatch(std::vector<std::shared_ptr<Pending>>& batch);
+
+  const JournalOptions options_;
+  std::unique_ptr<Log> log_;
+  std::unique_ptr<claims::SqliteDatabase> db_;  // used only by the committer thread (and Open)
+  CommitListener* listener_ = nullptr;
+
+  mutable std::mutex mu_;  // guards the members below
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Pending>> queue_;
+  claims::Status failure_;
+  bool stopping_ = false;
+
+  std::thread committer_;
+};
+
+}  // namespace wal
