@@ -2,43 +2,26 @@
 
 #include <gtest/gtest.h>
 
-#include <mutex>
-
-#include "claim_service/schema.h"
-#include "test_policies.h"
+#include "test_journal.h"
 
 namespace claims {
 namespace {
 
-class RecordingPublisher final : public EventPublisher {
- public:
-  Status Publish(const OutgoingEvent& event) override {
-    std::lock_guard lock(mu);
-    if (refuse) return Unavailable("queue full");
-    events.push_back(event);
-    return Status::Ok();
-  }
-  std::mutex mu;
-  std::vector<OutgoingEvent> events;
-  bool refuse = false;
-};
-
 class PolicyServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = SqliteDatabase::Open(testing::TestDirectory() + "/claims.sqlite");
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Migrate(ClaimServiceMigrations()).ok());
-    auto locked = std::make_shared<LockedDatabase>();
-    locked->db = std::move(*db);
-    store_ = std::make_unique<PolicyStore>(locked);
-    service_ = std::make_unique<PolicyService>(*store_, publisher_, clock_,
-                                               EventSource{"claim-service", "test"}, metrics_);
+    fixture_ = std::make_unique<testing::JournalFixture>(testing::TestDirectory());
+    store_ = std::make_unique<PolicyStore>(fixture_->reads);
+    service_ = std::make_unique<PolicyService>(*fixture_->journal, *store_, clock_,
+                                               EventSource{"claim-service", "test"});
+  }
+  std::vector<OutgoingEvent> Events() {
+    std::lock_guard lock(fixture_->listener.mu);
+    return fixture_->listener.events;
   }
 
   ManualClock clock_{std::chrono::system_clock::time_point(std::chrono::seconds(1767225600))};
-  RecordingPublisher publisher_;
-  prometheus::Registry metrics_;
+  std::unique_ptr<testing::JournalFixture> fixture_;
   std::unique_ptr<PolicyStore> store_;
   std::unique_ptr<PolicyService> service_;
 };
@@ -59,14 +42,14 @@ TEST_F(PolicyServiceTest, EveryChangePublishesOneEventKeyedByPolicy) {
   EXPECT_EQ(updated->created_at, created->created_at);
   ASSERT_TRUE(service_->Delete(created->policy_id).ok());
 
-  ASSERT_EQ(publisher_.events.size(), 3u);
-  EXPECT_EQ(publisher_.events[0].topic, "policy-created");
-  EXPECT_EQ(publisher_.events[1].topic, "policy-updated");
-  EXPECT_EQ(publisher_.events[2].topic, "policy-deleted");
-  for (const OutgoingEvent& e : publisher_.events) EXPECT_EQ(e.key, created->policy_id);
-  const auto deleted = nlohmann::json::parse(publisher_.events[2].payload);
+  ASSERT_EQ(Events().size(), 3u);
+  EXPECT_EQ(Events()[0].topic, "policy-created");
+  EXPECT_EQ(Events()[1].topic, "policy-updated");
+  EXPECT_EQ(Events()[2].topic, "policy-deleted");
+  for (const OutgoingEvent& e : Events()) EXPECT_EQ(e.key, created->policy_id);
+  const auto deleted = nlohmann::json::parse(Events()[2].payload);
   EXPECT_EQ(deleted["policy_details"]["status"], "Expired");
-  EXPECT_NE(publisher_.events[0].event_id, publisher_.events[1].event_id);
+  EXPECT_NE(Events()[0].event_id, Events()[1].event_id);
 }
 
 TEST_F(PolicyServiceTest, StaleExpectedVersionIsAConflictAndPublishesNothing) {
@@ -77,20 +60,37 @@ TEST_F(PolicyServiceTest, StaleExpectedVersionIsAConflictAndPublishesNothing) {
   EXPECT_EQ(result.status().code(), StatusCode::kConflict);
   EXPECT_EQ(result.status().message(),
             "policy " + created->policy_id + " is at version 1, not 7; read it again");
-  EXPECT_EQ(publisher_.events.size(), 1u);
+  EXPECT_EQ(Events().size(), 1u);
 }
 
-TEST_F(PolicyServiceTest, RefusedPublishStillCommitsAndCounts) {
-  publisher_.refuse = true;
+TEST_F(PolicyServiceTest, MemberPairIsUniqueAndAClashWritesNothing) {
+  ASSERT_TRUE(service_->Create(testing::PolicyFieldsFor(1)).ok());
+  const uint64_t lsn = fixture_->journal->log().last_lsn();
+  const auto clash = service_->Create(testing::PolicyFieldsFor(1));
+  EXPECT_EQ(clash.status().code(), StatusCode::kConflict);
+  EXPECT_EQ(clash.status().message(),
+            "another policy already has subscriber_number S-1 with plan_group_number G-1");
+  EXPECT_EQ(fixture_->journal->log().last_lsn(), lsn) << "a refused change reached the WAL";
+  EXPECT_EQ(Events().size(), 1u);
+}
+
+TEST_F(PolicyServiceTest, EveryChangeIsInTheWalBeforeItIsVisible) {
   StatusOr<Policy> created = service_->Create(testing::PolicyFieldsFor(1));
   ASSERT_TRUE(created.ok());
-  EXPECT_TRUE(service_->Get(created->policy_id).ok());
-  double not_queued = -1;
-  for (const auto& family : metrics_.Collect()) {
-    if (family.name == "claims_events_not_queued_total")
-      not_queued = family.metric.at(0).counter.value;
-  }
-  EXPECT_DOUBLE_EQ(not_queued, 1.0);
+  // The committed entry carries the row and the event; reading it back from the WAL gives both.
+  std::vector<wal::JournalRecord> records;
+  ASSERT_TRUE(fixture_->journal->log()
+                  .ReadFrom(1,
+                            [&](const wal::Entry& e) {
+                              records.push_back(*wal::DecodeJournalRecord(e.payload));
+                              return true;
+                            })
+                  .ok());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].changes.at(0).table, "policies");
+  EXPECT_EQ(records[0].changes.at(0).row["policy_id"], created->policy_id);
+  EXPECT_EQ(records[0].events.at(0).event_id, Events().at(0).event_id);
+  EXPECT_TRUE(store_->Get(created->policy_id).ok());
 }
 
 TEST_F(PolicyServiceTest, MissingPolicyIsNotFound) {
@@ -98,7 +98,7 @@ TEST_F(PolicyServiceTest, MissingPolicyIsNotFound) {
   EXPECT_EQ(service_->Delete("nope").code(), StatusCode::kNotFound);
   PolicyWriteRequest change{testing::PolicyFieldsFor(1), std::nullopt, std::nullopt};
   EXPECT_EQ(service_->Replace("nope", change).status().code(), StatusCode::kNotFound);
-  EXPECT_TRUE(publisher_.events.empty());
+  EXPECT_TRUE(Events().empty());
 }
 
 }  // namespace

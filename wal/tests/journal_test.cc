@@ -1,0 +1,230 @@
+#include "wal/journal.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "wal/outbox_relay.h"
+
+namespace wal {
+namespace {
+
+using claims::Status;
+using claims::StatusCode;
+using claims::StatusOr;
+
+const std::vector<StateTable> kTables = {
+    {"items", "item_id", {"item_id", "value", "version"}},
+};
+
+std::string FreshDir(const std::string& name) {
+  const auto dir = std::filesystem::path(::testing::TempDir()) /
+                   ("journal_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+void CreateSchema(const std::string& db_path) {
+  auto db = claims::SqliteDatabase::Open(db_path);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE IF NOT EXISTS items (item_id TEXT PRIMARY KEY, "
+                          "value TEXT NOT NULL UNIQUE, version INTEGER NOT NULL)")
+                  .ok());
+}
+
+JournalOptions OptionsFor(const std::string& dir) {
+  JournalOptions o;
+  o.wal_dir = dir + "/wal";
+  o.wal_id = "test";
+  o.db_path = dir + "/state.sqlite";
+  o.tables = kTables;
+  o.log.fsync = FsyncPolicy::kNone;
+  return o;
+}
+
+// The committed value of an item, or "" when absent.
+std::string ValueOf(const std::string& db_path, const std::string& id) {
+  auto db = claims::SqliteDatabase::Open(db_path);
+  auto s = (*db)->Prepare("SELECT value || '@' || version FROM items WHERE item_id = ?1");
+  (*s)->Bind(1, std::string_view(id));
+  StatusOr<bool> row = (*s)->Step();
+  std::string v = row.ok() && *row ? (*s)->ColumnText(0) : "";
+  (*s)->Reset();
+  return v;
+}
+
+Status PutItem(Journal& j, const std::string& id, const std::string& value, int64_t version) {
+  return j.Execute([&](JournalTxn& txn) {
+    txn.Emit({"claim-events", id, id + "/v" + std::to_string(version), value, {}});
+    return txn.Put("items", {{"item_id", id}, {"value", value}, {"version", version}});
+  });
+}
+
+TEST(JournalTest, CommittedChangeIsInTheWalAndTheDatabase) {
+  const std::string dir = FreshDir("commit");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  ASSERT_TRUE(PutItem(**j, "a", "one", 1).ok());
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "one@1");
+  EXPECT_EQ((*j)->log().durable_lsn(), 1u);
+  std::vector<JournalRecord> records;
+  ASSERT_TRUE((*j)->log()
+                  .ReadFrom(1,
+                            [&](const Entry& e) {
+                              records.push_back(*DecodeJournalRecord(e.payload));
+                              return true;
+                            })
+                  .ok());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].changes[0].row["value"], "one");
+  EXPECT_EQ(records[0].events[0].event_id, "a/v1");
+}
+
+TEST(JournalTest, FailedCommandLeavesNoTraceAndOthersInTheBatchCommit) {
+  const std::string dir = FreshDir("rollback");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  ASSERT_TRUE(PutItem(**j, "a", "taken", 1).ok());
+  std::vector<Journal::Command> commands;
+  commands.push_back([](JournalTxn& txn) {
+    return txn.Put("items", {{"item_id", "b"}, {"value", "fine"}, {"version", 1}});
+  });
+  commands.push_back([](JournalTxn& txn) -> Status {
+    // Stages a row, then fails: the row must not survive.
+    Status s = txn.Put("items", {{"item_id", "c"}, {"value", "staged"}, {"version", 1}});
+    if (!s.ok()) return s;
+    return claims::Conflict("refused");
+  });
+  commands.push_back([](JournalTxn& txn) {
+    return txn.Put("items", {{"item_id", "d"}, {"value", "taken"}, {"version", 1}});
+  });
+  const std::vector<Status> results = (*j)->ExecuteAll(std::move(commands));
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].message(), "refused");
+  EXPECT_EQ(results[2].code(), StatusCode::kConflict) << "unique value";
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "b"), "fine@1");
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "c"), "");
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "d"), "");
+  EXPECT_EQ((*j)->log().durable_lsn(), 2u) << "only the two successful commands are logged";
+}
+
+TEST(JournalTest, OlderVersionNeverOverwritesNewer) {
+  const std::string dir = FreshDir("versions");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  ASSERT_TRUE(PutItem(**j, "a", "three", 3).ok());
+  ASSERT_TRUE(PutItem(**j, "a", "two", 2).ok());
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "three@3");
+  ASSERT_TRUE((*j)->Execute([](JournalTxn& txn) {
+                    return txn.Remove("items", {{"item_id", "a"}, {"version", 3}});
+                  }).ok());
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "three@3") << "a delete must be newer";
+}
+
+TEST(JournalTest, OpenReplaysEntriesTheDatabaseMissed) {
+  const std::string dir = FreshDir("replay");
+  CreateSchema(dir + "/state.sqlite");
+  {
+    auto j = Journal::Open(OptionsFor(dir));
+    ASSERT_TRUE(PutItem(**j, "a", "one", 1).ok());
+  }
+  // A crash between the WAL append and the commit: entries in the WAL the database lacks.
+  {
+    auto log = Log::Open(dir + "/wal", OptionsFor(dir).log);
+    ASSERT_TRUE(log.ok());
+    JournalRecord r;
+    r.changes.push_back({"items", {{"item_id", "a"}, {"value", "uno"}, {"version", 2}}, false});
+    r.changes.push_back({"items", {{"item_id", "b"}, {"value", "two"}, {"version", 1}}, false});
+    ASSERT_TRUE((*log)->Append({kJournalEntryType, 1, EncodeJournalRecord(r)}).ok());
+  }
+  JournalOpenReport report;
+  auto j = Journal::Open(OptionsFor(dir), &report);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  EXPECT_EQ(report.replayed_entries, 1u);
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "uno@2");
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "b"), "two@1");
+  j->reset();
+  // Opening again replays nothing: the applied LSN was recorded with the changes.
+  JournalOpenReport again;
+  ASSERT_TRUE(Journal::Open(OptionsFor(dir), &again).ok());
+  EXPECT_EQ(again.replayed_entries, 0u);
+}
+
+TEST(JournalTest, ConcurrentCommandsShareCommitsAndAllLand) {
+  const std::string dir = FreshDir("concurrent");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const std::string id = std::to_string(t) + "-" + std::to_string(i);
+        EXPECT_TRUE(PutItem(**j, id, "v" + id, 1).ok());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ((*j)->log().durable_lsn(), 400u);
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "7-49"), "v7-49@1");
+}
+
+// A publisher that records what it was given and fails while `fail` is set.
+class FakePublisher final : public claims::EventPublisher {
+ public:
+  Status PublishAll(std::span<const claims::OutgoingEvent> events,
+                    std::chrono::milliseconds) override {
+    std::lock_guard lock(mu);
+    ++calls;
+    if (fail) return claims::Unavailable("broker down");
+    for (const auto& e : events) published.push_back(e.event_id);
+    return Status::Ok();
+  }
+  std::mutex mu;
+  std::vector<std::string> published;
+  bool fail = false;
+  int calls = 0;
+};
+
+TEST(OutboxRelayTest, PublishesInLsnOrderAndResumesFromItsRecordedPosition) {
+  const std::string dir = FreshDir("relay");
+  CreateSchema(dir + "/state.sqlite");
+  prometheus::Registry metrics;
+  FakePublisher publisher;
+  RelayOptions relay_options;
+  relay_options.db_path = dir + "/state.sqlite";
+  relay_options.retry_backoff = std::chrono::milliseconds(10);
+  {
+    auto j = Journal::Open(OptionsFor(dir));
+    auto relay = OutboxRelay::Start(**j, publisher, relay_options, metrics);
+    ASSERT_TRUE(relay.ok());
+    for (int i = 1; i <= 5; ++i) ASSERT_TRUE(PutItem(**j, "a", "v" + std::to_string(i), i).ok());
+    ASSERT_TRUE((*relay)->WaitPublished(5, std::chrono::seconds(10)));
+    {
+      std::lock_guard lock(publisher.mu);
+      publisher.fail = true;  // the broker goes down
+    }
+    ASSERT_TRUE(PutItem(**j, "b", "b1", 1).ok());
+    ASSERT_TRUE(PutItem(**j, "b", "b2", 2).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ((*relay)->published_lsn(), 5u);
+  }
+  // Restarted with the broker back: the two unpublished events go out, the first five do not.
+  {
+    std::lock_guard lock(publisher.mu);
+    publisher.fail = false;
+  }
+  auto j = Journal::Open(OptionsFor(dir));
+  auto relay = OutboxRelay::Start(**j, publisher, relay_options, metrics);
+  ASSERT_TRUE((*relay)->WaitPublished(7, std::chrono::seconds(10)));
+  std::lock_guard lock(publisher.mu);
+  EXPECT_EQ(publisher.published, (std::vector<std::string>{"a/v1", "a/v2", "a/v3", "a/v4", "a/v5",
+                                                           "b/v1", "b/v2"}));
+}
+
+}  // namespace
+}  // namespace wal
