@@ -113,7 +113,12 @@ void SagaOrchestrator::SendCommand(wal::JournalTxn& txn, Claim& claim, PaymentCo
   command.attempt = claim.attempts;
   command.issued_at = claim.updated_at;
   txn.Emit(EncodePaymentCommand(command, source_));
-  claim.next_check_us = now_us + Micros(settings_.answer_timeout);
+  // No answer (payment-service down, partitions moving): send again, waiting twice as long
+  // each time, up to the cap.
+  int64_t wait_ms = settings_.answer_timeout.count();
+  for (int i = 1; i < claim.attempts && wait_ms < settings_.backoff_cap.count(); ++i) wait_ms *= 2;
+  wait_ms = std::max(settings_.answer_timeout.count(), std::min(wait_ms, settings_.backoff_cap.count()));
+  claim.next_check_us = now_us + wait_ms * 1000;
 }
 
 Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent event,

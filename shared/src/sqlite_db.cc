@@ -140,7 +140,12 @@ Status SqliteDatabase::Migrate(std::span<const Migration> migrations) {
   }
   for (const Migration& m : migrations) {
     if (m.version <= *current) continue;
+    // Several processes may start on one database at once: the version is read again under
+    // the write lock, so each migration is applied exactly once.
     CLAIMS_RETURN_IF_ERROR(InTransaction([&]() -> Status {
+      StatusOr<int> now = SchemaVersion();
+      if (!now.ok()) return now.status();
+      if (*now >= m.version) return Status::Ok();
       CLAIMS_RETURN_IF_ERROR(Exec(m.sql));
       return Exec("PRAGMA user_version = " + std::to_string(m.version));
     }));

@@ -3,8 +3,9 @@
 // books, the claim event and any payment command are one WAL entry: all durable, then all
 // applied, or none. Diagram and rules: claim-service/docs/saga.md.
 //
-// Retries: a command that failed transiently (PAYMENT_ATTEMPT_FAILED) or got no answer within
-// `answer_timeout` is sent again after an exponential backoff with jitter. A payment is retried
+// Retries: a command that failed transiently (PAYMENT_ATTEMPT_FAILED) is sent again after an
+// exponential backoff with jitter; one that got no answer within `answer_timeout` is sent again
+// and waited for twice as long each time (up to `backoff_cap`). A payment is retried
 // until its deadline, then voided; a refund or void is tried `max_compensation_attempts` times,
 // then the claim is parked in COMPENSATION_FAILED for an operator.
 //
@@ -31,9 +32,9 @@ namespace claims {
 
 struct SagaSettings {
   std::chrono::milliseconds payment_deadline{30000};  // from submission to settlement
-  std::chrono::milliseconds answer_timeout{5000};     // no answer: send the command again
-  std::chrono::milliseconds backoff_base{200};        // first retry after a transient failure
-  std::chrono::milliseconds backoff_cap{10000};
+  std::chrono::milliseconds answer_timeout{5000};  // no answer: send again (doubling each time)
+  std::chrono::milliseconds backoff_base{200};     // first retry after a transient failure
+  std::chrono::milliseconds backoff_cap{30000};    // the longest wait between two sendings
   int max_compensation_attempts = 5;
   uint64_t jitter_seed = 0;  // 0: seeded from the system
 };
