@@ -53,7 +53,7 @@ install_packages
 case "${1:-release}" in
   packages) ;;
   # What runserver and bench run; tests are built by the debug and tsan builds.
-  release) build build/release "claim-service payment-service embedded-broker walctl bench-limits" \
+  release) build build/release "claim-service payment-service embedded-broker walctl bench-limits claims-load" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo ;;
   debug) build build/debug all -DCMAKE_BUILD_TYPE=Debug -DCLAIMS_SANITIZE=ON ;;
   tsan) build build/tsan wal_tests -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMS_TSAN=ON ;;

@@ -3,6 +3,8 @@
 //   fdatasync: 256-byte appends, each followed by fdatasync (durable appends/s, p50/p99 latency)
 //   sqlite_commit: one row per transaction, WAL mode, synchronous=FULL (rows/s)
 //   sqlite_batch: rows inserted in one transaction (rows/s)
+//   kafka_produce: with --kafka, 256-byte messages through the idempotent producer with the
+//     project's settings until the broker acknowledged them all (messages/s)
 // Prints one line per figure: "limit <name> <rate>/s p50_us=<..> p99_us=<..>".
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -10,7 +12,11 @@
 #include <filesystem>
 #include <vector>
 
+#include <librdkafka/rdkafka.h>
+
+#include "shared/kafka_client.h"
 #include "shared/sqlite_db.h"
+#include "shared/topic_catalog.h"
 #include "wal/bench.h"
 
 namespace {
@@ -48,6 +54,35 @@ wal::RateFigures SqliteRate(const std::string& dir, int count, bool one_transact
   return f;
 }
 
+// Produces `count` messages to claim-events and waits for every acknowledgement.
+wal::RateFigures ProducerRate(const std::string& bootstrap, int count) {
+  wal::RateFigures f;
+  claims::KafkaSettings settings;
+  settings.bootstrap_servers = bootstrap;
+  auto conf = claims::NewKafkaConf(claims::ProducerConfig(settings));
+  if (!conf.ok()) return f;
+  auto rk = claims::NewKafkaClient(RD_KAFKA_PRODUCER, *conf);
+  if (!rk.ok()) return f;
+  const std::string topic(claims::topics::kClaimEvents);
+  const std::string payload(256, 'p');
+  const auto start = Clock::now();
+  for (int i = 0; i < count; ++i) {
+    const std::string key = "bench-" + std::to_string(i);
+    while (rd_kafka_producev(*rk, RD_KAFKA_V_TOPIC(topic.c_str()),
+                             RD_KAFKA_V_KEY(key.data(), key.size()),
+                             RD_KAFKA_V_VALUE(const_cast<char*>(payload.data()), payload.size()),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(*rk, 10);
+    }
+  }
+  const bool flushed = rd_kafka_flush(*rk, 60000) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  rd_kafka_destroy(*rk);
+  if (flushed) f.rate = count / seconds;
+  return f;
+}
+
 void Print(const char* name, const wal::RateFigures& f) {
   if (f.p50_us == 0) {  // batched: no per-operation latency
     std::printf("limit %-14s %10.0f/s\n", name, f.rate);
@@ -64,10 +99,13 @@ int main(int argc, char** argv) {
   CLI::App app{"bench-limits: the machine's durable-write floors"};
   app.add_option("--dir", dir, "Directory on the disk to measure")->capture_default_str();
   app.add_option("--count", count, "Operations per figure")->capture_default_str();
+  std::string kafka;
+  app.add_option("--kafka", kafka, "Bootstrap servers: also measure the raw producer rate");
   CLI11_PARSE(app, argc, argv);
   std::filesystem::create_directories(dir);
   Print("fdatasync", wal::MeasureFdatasync(dir, 30.0, static_cast<size_t>(count)));
   Print("sqlite_commit", SqliteRate(dir, count, false));
   Print("sqlite_batch", SqliteRate(dir, count * 100, true));
+  if (!kafka.empty()) Print("kafka_produce", ProducerRate(kafka, count * 100));
   return 0;
 }

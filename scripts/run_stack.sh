@@ -98,13 +98,26 @@ $payment_lines  Kafka           $KAFKA_BOOTSTRAP_SERVERS
 INFO
 echo "run_stack: ready"
 
-# Run until a signal arrives or a child exits on its own.
+# Run until a signal arrives or the broker or claim-service exits on its own. A payment-service
+# instance that exits is reported and the others carry on: its partitions move to them.
 set +e
-wait -n "${children[@]}"
-status=$?
+essential=("${children[@]:0:${#children[@]}-payments}")
+remaining=("${children[@]}")
+while :; do
+  wait -n -p exited "${remaining[@]}"
+  status=$?
+  [ "$stopping" = 1 ] && break
+  is_essential=0
+  for pid in "${essential[@]}"; do [ "$pid" = "$exited" ] && is_essential=1; done
+  if [ "$is_essential" = 1 ] || [ -z "$exited" ]; then
+    set -e
+    echo "run_stack: process ${exited:-?} exited (status $status); stopping the rest" >&2
+    stop_all
+    exit 1
+  fi
+  echo "run_stack: payment-service (pid $exited) exited (status $status); the other instances take over its partitions" >&2
+  next=()
+  for pid in "${remaining[@]}"; do [ "$pid" != "$exited" ] && next+=("$pid"); done
+  remaining=("${next[@]}")
+done
 set -e
-if [ "$stopping" = 0 ]; then
-  echo "run_stack: a process exited (status $status); stopping the rest" >&2
-  stop_all
-  exit 1
-fi

@@ -122,7 +122,7 @@ void SagaOrchestrator::SendCommand(wal::JournalTxn& txn, Claim& claim, PaymentCo
 }
 
 Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent event,
-                               const std::string& cause) {
+                               const std::string& cause, bool write_row) {
   const SagaTransition* t = FindSagaTransition(claim.status, event);
   if (t == nullptr) {
     return Conflict("claim " + claim.claim_id + " is " + std::string(ClaimStateName(claim.status)) +
@@ -181,7 +181,7 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
     claim.next_check_us = std::min(*claim.next_check_us, *claim.deadline_us);
   }
   if (claim.status == S::kPaymentFailed || claim.status == S::kRejected) claim.reason = cause;
-  CLAIMS_RETURN_IF_ERROR(txn.Put("claims", ClaimRow(claim)));
+  if (write_row) CLAIMS_RETURN_IF_ERROR(txn.Put("claims", ClaimRow(claim)));
   CLAIMS_RETURN_IF_ERROR(txn.Put(
       "claim_history", {{"history_id", claim.claim_id + "/" + std::to_string(claim.version)},
                         {"claim_id", claim.claim_id},
@@ -245,7 +245,8 @@ StatusOr<std::vector<Claim>> SagaOrchestrator::Submit(
     claim.version = 1;
     claim.created_at = FormatRfc3339(now);
     claim.updated_at = claim.created_at;
-    CLAIMS_RETURN_IF_ERROR(txn.Put("claims", ClaimRow(claim)));
+    // The claim's row is written once, in its state after the policy check; its history has
+    // every step.
     CLAIMS_RETURN_IF_ERROR(txn.Put("claim_history",
                                    {{"history_id", claim.claim_id + "/1"},
                                     {"claim_id", claim.claim_id},
@@ -261,7 +262,8 @@ StatusOr<std::vector<Claim>> SagaOrchestrator::Submit(
       claim.deadline_us.reset();
       CLAIMS_RETURN_IF_ERROR(Apply(txn, claim, E::kPolicyCheckFailed, *refusal));
     } else {
-      CLAIMS_RETURN_IF_ERROR(Apply(txn, claim, E::kPolicyCheckPassed, "policy check passed"));
+      CLAIMS_RETURN_IF_ERROR(
+          Apply(txn, claim, E::kPolicyCheckPassed, "policy check passed", /*write_row=*/false));
       CLAIMS_RETURN_IF_ERROR(Apply(txn, claim, E::kPaymentRequested, "payment requested"));
     }
     out.push_back(std::move(claim));

@@ -209,6 +209,9 @@ StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options,
   if (!db.ok()) return db.status();
   journal->db_ = std::move(*db);
   claims::SqliteDatabase& sql = *journal->db_;
+  // The WAL is what makes a change durable; the database may lose its last commits in a power
+  // failure (synchronous=NORMAL in WAL mode keeps it consistent), and Open replays them.
+  CLAIMS_RETURN_IF_ERROR(sql.Exec("PRAGMA synchronous = NORMAL"));
   CLAIMS_RETURN_IF_ERROR(EnsureJournalTables(sql));
 
   // Replay what the database misses, in transactions of a bounded number of entries.

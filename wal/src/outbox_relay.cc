@@ -16,6 +16,8 @@ StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(Journal& journal,
       claims::SqliteDatabase::Open(options.db_path);
   if (!db.ok()) return db.status();
   relay->db_ = std::move(*db);
+  // A position lost in a power failure only means events published again (same ids).
+  CLAIMS_RETURN_IF_ERROR(relay->db_->Exec("PRAGMA synchronous = NORMAL"));
   CLAIMS_RETURN_IF_ERROR(EnsureJournalTables(*relay->db_));
   StatusOr<uint64_t> position = RecordedPosition(*relay->db_, journal.wal_id());
   if (!position.ok()) return position.status();

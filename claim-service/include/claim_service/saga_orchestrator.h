@@ -66,7 +66,10 @@ class SagaOrchestrator {
   std::chrono::milliseconds Backoff(int attempt);
 
  private:
-  Status Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent event, const std::string& cause);
+  // Moves `claim` by `event`: effects, history line, claim event and (unless `write_row` is
+  // false, for a step followed by another in the same command) the claim's row.
+  Status Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent event, const std::string& cause,
+               bool write_row = true);
   Status AdjustCoverage(wal::JournalTxn& txn, const Claim& claim, int64_t reserved_delta,
                         int64_t paid_delta);
   void SendCommand(wal::JournalTxn& txn, Claim& claim, PaymentCommandType type, bool resend,

@@ -9,7 +9,9 @@
 // is above the stored one) and a version-checked delete, so replaying an entry twice, or an
 // older entry after a newer one, changes nothing. Open() replays every durable entry past the
 // database's applied LSN for this WAL, which repairs a crash between the WAL append and the
-// commit. Entry format: wal/docs/journal.md.
+// commit. Because the WAL makes changes durable, the journal's database connection commits with
+// synchronous=NORMAL: a power failure may cost the database its last commits, never its
+// consistency, and Open replays what it lost. Entry format: wal/docs/journal.md.
 //
 // Thread-safety: Execute may be called from any thread; commands run one at a time on the
 // committer thread, several to a transaction and one WAL write (group commit).

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Benchmarks the saga end to end: claims/s from submission to a terminal state, and the p50/p99
+# submission-to-PAID latency, with 1 and then 3 payment-service instances, beside the machine's
+# limits measured in the same run (fdatasync, SQLite commit and batch, the raw Kafka producer)
+# and the WAL's durable append rate.
+#   bash scripts/bench_saga.sh BUILD_DIR [--claims N]
+set -euo pipefail
+build_dir=$(cd "${1:?usage: bench_saga.sh BUILD_DIR [--claims N]}" && pwd)
+shift
+claims=20000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --claims) claims=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+work=$(mktemp -d /tmp/bench_saga.XXXXXX)
+stack_pid=
+stop_stack() {
+  if [ -n "$stack_pid" ]; then
+    kill -TERM "$stack_pid" 2>/dev/null || true
+    wait "$stack_pid" 2>/dev/null || true
+  fi
+  stack_pid=
+}
+cleanup() { stop_stack; rm -rf "$work"; }
+trap cleanup EXIT
+
+start_stack() {  # data_dir payments
+  DATA_DIR="$1" CLAIM_SERVICE_PORT=0 ACCESS_LOG=false GATEWAY_DECLINED_NPIS=9999999999 \
+    bash "$here/run_stack.sh" "$build_dir" --payments "$2" >"$1.log" 2>&1 &
+  stack_pid=$!
+  for _ in $(seq 1 600); do grep -q "run_stack: ready" "$1.log" && return 0; sleep 0.1; done
+  cat "$1.log"
+  exit 1
+}
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%dT%H:%MZ)"
+start_stack "$work/limits" 0
+"$build_dir/scripts/bench-limits" --dir "$work/limits-disk" --count 2000 \
+  --kafka "$(cat "$work/limits/broker/bootstrap.servers")"
+stop_stack
+echo "== WAL durable appends (fsync always)"
+"$build_dir/wal/walctl" bench "$work/wal-bench" --seconds 1 | grep -E "^raw|^writers|^ +64 +256"
+
+for payments in 1 3; do
+  echo "== saga: $claims claims, $payments payment-service instance(s), fsync always"
+  start_stack "$work/saga-$payments" "$payments"
+  port=$(cat "$work/saga-$payments/claim-service/port")
+  # Let the consumer groups settle (the mock broker's first join waits 3 s).
+  sleep 5
+  "$build_dir/scripts/claims-load" --url "http://127.0.0.1:$port" --data-dir "$work/saga-$payments" \
+    --claims "$claims" --batch 200 --threads 4 --cancel-share 0 --timeout 600 | grep -E "result|throughput|PASS|FAIL"
+  stop_stack
+done
