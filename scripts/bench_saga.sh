@@ -42,7 +42,8 @@ start_stack "$work/limits" 0
   --kafka "$(cat "$work/limits/broker/bootstrap.servers")"
 stop_stack
 echo "== WAL durable appends (fsync always)"
-"$build_dir/wal/walctl" bench "$work/wal-bench" --seconds 1 | grep -E "^raw|^writers|^ +64 +256"
+mkdir -p "$work/wal-bench"
+"$build_dir/wal/walctl" bench "$work/wal-bench" --seconds 1 2>&1 | grep -E "^raw|^writers|^ +64 +256"
 
 for payments in 1 3; do
   echo "== saga: $claims claims, $payments payment-service instance(s), fsync always"

@@ -187,7 +187,8 @@ StatusOr<std::vector<Claim>> ListClaims(SqliteDatabase& db, const ClaimFilter& f
 StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
                                                           const std::string& claim_id) {
   StatusOr<SqliteStatement*> s = db.Prepare(
-      "SELECT seq, status, event, cause, at FROM claim_history WHERE claim_id = ?1 ORDER BY seq");
+      "SELECT seq, status, event, cause, at FROM claim_history WHERE history_id > ?1 || '/' "
+      "AND history_id < ?1 || '0' ORDER BY seq");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(claim_id));
   StatusOr<std::vector<ClaimHistoryEntry>> history = Collect<ClaimHistoryEntry>(

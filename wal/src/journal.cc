@@ -19,7 +19,7 @@ const StateTable* FindTable(const std::vector<StateTable>& tables, const std::st
   return nullptr;
 }
 
-std::string UpsertSql(const StateTable& t) {
+std::string BuildUpsertSql(const StateTable& t) {
   std::string cols;
   std::string params;
   std::string sets;
@@ -124,7 +124,10 @@ Status ApplyRowChange(claims::SqliteDatabase& db, const std::vector<StateTable>&
     (*s)->Reset();
     return run;
   }
-  StatusOr<claims::SqliteStatement*> s = db.Prepare(UpsertSql(*t));
+  // The journal builds each table's statement text once (it is also the statement cache's key).
+  const std::string built = t->upsert_sql.empty() ? BuildUpsertSql(*t) : std::string();
+  const std::string* sql = t->upsert_sql.empty() ? &built : &t->upsert_sql;
+  StatusOr<claims::SqliteStatement*> s = db.Prepare(*sql);
   if (!s.ok()) return s.status();
   for (size_t i = 0; i < t->columns.size(); ++i) {
     const auto it = row.find(t->columns[i]);
@@ -191,7 +194,14 @@ struct Journal::Pending {
   bool done = false;
 };
 
-Journal::Journal(JournalOptions options) : options_(std::move(options)) {}
+namespace {
+JournalOptions WithStatements(JournalOptions options) {
+  for (StateTable& t : options.tables) t.upsert_sql = BuildUpsertSql(t);
+  return options;
+}
+}  // namespace
+
+Journal::Journal(JournalOptions options) : options_(WithStatements(std::move(options))) {}
 
 StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options,
                                                  JournalOpenReport* report) {
@@ -212,6 +222,7 @@ StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options,
   // The WAL is what makes a change durable; the database may lose its last commits in a power
   // failure (synchronous=NORMAL in WAL mode keeps it consistent), and Open replays them.
   CLAIMS_RETURN_IF_ERROR(sql.Exec("PRAGMA synchronous = NORMAL"));
+  CLAIMS_RETURN_IF_ERROR(sql.Exec("PRAGMA cache_size = -65536"));  // 64 MiB
   CLAIMS_RETURN_IF_ERROR(EnsureJournalTables(sql));
 
   // Replay what the database misses, in transactions of a bounded number of entries.
@@ -232,7 +243,7 @@ StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options,
             return false;
           }
           for (const RowChange& c : record->changes) {
-            inner = ApplyRowChange(sql, options.tables, c);
+            inner = ApplyRowChange(sql, journal->options_.tables, c);
             // A unique-constraint clash on replay means a row this entry wrote was later
             // replaced under another key by another instance; the newer state wins.
             if (inner.code() == claims::StatusCode::kConflict) inner = Status::Ok();

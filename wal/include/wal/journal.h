@@ -43,6 +43,7 @@ struct StateTable {
   std::string name;
   std::string key_column;
   std::vector<std::string> columns;  // including key_column and "version"
+  std::string upsert_sql;  // filled by the journal; built on each use when empty
 };
 
 // What one entry carries: row changes in order, then the events to publish.
