@@ -74,6 +74,10 @@ bool ParseJsonBody(const HttpRequest& request, nlohmann::json* body, HttpRespons
   } catch (const nlohmann::json::parse_error& e) {
     *problem = MalformedJson("the body is not valid JSON (byte " + std::to_string(e.byte) + ")");
     return false;
+  } catch (const nlohmann::json::exception& e) {
+    // A number too large for a double ("1e400") is valid JSON the parser cannot hold.
+    *problem = MalformedJson(std::string("the body cannot be read: ") + e.what());
+    return false;
   }
 }
 

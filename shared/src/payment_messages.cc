@@ -66,10 +66,10 @@ Enum Named(const nlohmann::json& j, const char* field, const EnumNameTable<Enum,
 
 template <typename T, typename Body>
 StatusOr<T> Decode(std::string_view json, Body body) {
-  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return InvalidArgument("not valid JSON");
-  if (!j.is_object()) return InvalidArgument("not a JSON object");
   try {
+    nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return InvalidArgument("not valid JSON");
+    if (!j.is_object()) return InvalidArgument("not a JSON object");
     if (Integer(j, "schema_version", 1) != kEventSchemaVersion) {
       return InvalidArgument("schema_version " + std::to_string(j["schema_version"].get<int64_t>()) +
                              " is not supported");

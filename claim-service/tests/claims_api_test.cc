@@ -1,0 +1,266 @@
+// The claims API over real HTTP, with the mock Kafka cluster in-process and no payment-service:
+// submission (JSON, CSV, bulk all-or-nothing), policy matching, reads, cancel and retry
+// refusals, Idempotency-Key, the rate-limited top-provider query, and dead letters for
+// payment-events that cannot be used. One server for the whole binary.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "claim_service/claim_service.h"
+#include "shared/json_log.h"
+#include "shared/kafka_publisher.h"
+#include "shared/mock_kafka_cluster.h"
+#include "test_policies.h"
+#include "testing/http_client.h"
+#include "testing/topic_reader.h"
+
+namespace claims {
+namespace {
+
+using nlohmann::json;
+using testing::HttpClient;
+using testing::HttpResult;
+
+class ClaimsApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    SetLogLevel(LogLevel::kError);
+    auto cluster = MockKafkaCluster::Start(1);
+    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+    cluster_ = cluster->release();
+    data_dir_ = new std::string(testing::TestDirectory());
+    ClaimServiceConfig c;
+    c.http.port = 0;
+    c.http.access_log = false;
+    c.data_dir = *data_dir_;
+    c.kafka.bootstrap_servers = cluster_->bootstrap_servers();
+    c.instance_id = "claims-api-test";
+    c.fsync = wal::FsyncPolicy::kNone;
+    c.top_providers_per_minute = 3;
+    auto service = ClaimService::Start(c, clock_);
+    ASSERT_TRUE(service.ok()) << service.status().ToString();
+    service_ = service->release();
+  }
+  static void TearDownTestSuite() {
+    delete service_;
+    delete cluster_;
+    delete data_dir_;
+  }
+
+  HttpClient& client() {
+    if (!client_) client_ = std::make_unique<HttpClient>(service_->port());
+    return *client_;
+  }
+
+  // A policy for member (S-n, G-1) and its id.
+  std::string CreatePolicy(int n) {
+    HttpResult r = client().Post("/policies", testing::PolicyBody(n));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.Json().value("policy_id", "");
+  }
+
+  static json ClaimBody(int member, const std::string& npi = "1234567890") {
+    return {{" Service Date ", "3/28/26 0:00"},
+            {"Submitted Procedure", "d0120"},
+            {"Plan/Group #", "G-1"},
+            {"Subscriber#", "S-" + std::to_string(member)},
+            {"provider_npi", npi},
+            {"provider_fees", "$100.00 "},
+            {"allowed_fees", 20},
+            {"member CoInsurance", "5.5"},
+            {"member_copay", 0}};
+  }
+
+  static void ExpectProblem(const HttpResult& r, long status, const std::string& type) {
+    EXPECT_EQ(r.status, status) << r.body;
+    EXPECT_EQ(r.Header("content-type"), "application/problem+json") << r.body;
+    EXPECT_EQ(r.Json().value("type", ""), "/problems/" + type) << r.body;
+  }
+
+  static inline ManualClock clock_{std::chrono::system_clock::now()};
+  static inline MockKafkaCluster* cluster_ = nullptr;
+  static inline ClaimService* service_ = nullptr;
+  static inline std::string* data_dir_ = nullptr;
+  std::unique_ptr<HttpClient> client_;
+};
+
+TEST_F(ClaimsApiTest, MessyClaimIsNormalisedMatchedByMemberAndAskedToBePaid) {
+  const std::string policy_id = CreatePolicy(101);
+  HttpResult r = client().Post("/claims", ClaimBody(101));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const json claim = r.Json();
+  EXPECT_EQ(claim["status"], "PAYMENT_REQUESTED");
+  EXPECT_EQ(claim["policy_id"], policy_id);
+  EXPECT_EQ(claim["service_date"], "2026-03-28");
+  EXPECT_EQ(claim["submitted_procedure"], "D0120");
+  EXPECT_EQ(claim["net_fee"], "85.50");
+  EXPECT_EQ(r.Header("location"), "/claims/" + claim["claim_id"].get<std::string>());
+  HttpResult history = client().Get("/claims/" + claim["claim_id"].get<std::string>() + "/history");
+  ASSERT_EQ(history.status, 200);
+  std::vector<std::string> states;
+  const json lines = history.Json()["history"];
+  for (const json& h : lines) states.push_back(h["status"]);
+  EXPECT_EQ(states, (std::vector<std::string>{"SUBMITTED", "RESERVED", "PAYMENT_REQUESTED"}));
+}
+
+TEST_F(ClaimsApiTest, CsvBulkIsAcceptedAsOneArray) {
+  CreatePolicy(102);
+  const std::string csv =
+      " Service Date ,Submitted Procedure,Plan/Group #,Subscriber#,Provider NPI,Provider Fees,"
+      "Allowed Fees,member CoInsurance,Member Copay\n"
+      "2026-03-01,D1110,G-1,S-102,1234567890,$120.00 ,100,0,10\n"
+      "3/2/26 0:00,D0150,G-1,S-102,1234567891,80,80,0,0\n";
+  HttpResult r = client().Send("POST", "/claims", csv, {"Content-Type: text/csv"});
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_EQ(r.Json().size(), 2u);
+  EXPECT_EQ(r.Json()[0]["net_fee"], "30.00");
+  EXPECT_EQ(r.Json()[1]["net_fee"], "0.00");
+}
+
+TEST_F(ClaimsApiTest, BulkWithABadRowIs422NamingEachFieldAndStoresNothing) {
+  CreatePolicy(103);
+  const size_t before = client().Get("/claims?limit=500").Json().size();
+  json bad = ClaimBody(103);
+  bad["provider_npi"] = "12345";
+  bad["submitted_procedure"] = "X1";
+  HttpResult r = client().Post("/claims", json::array({ClaimBody(103), bad}));
+  ExpectProblem(r, 422, "validation-error");
+  std::set<std::string> locations;
+  const json errors = r.Json()["errors"];
+  for (const json& e : errors) locations.insert(e["location"]);
+  EXPECT_TRUE(locations.count("body[1].provider_npi")) << r.body;
+  EXPECT_TRUE(locations.count("body[1].submitted_procedure")) << r.body;
+  EXPECT_EQ(client().Get("/claims?limit=500").Json().size(), before);
+}
+
+TEST_F(ClaimsApiTest, ClaimWithoutAMatchingPolicyIsStoredRejectedWithTheReason) {
+  HttpResult r = client().Post("/claims", ClaimBody(999));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.Json()["status"], "REJECTED");
+  EXPECT_EQ(r.Json()["reason"], "no policy has subscriber_number S-999 with plan_group_number G-1");
+  HttpResult cancel =
+      client().Send("POST", "/claims/" + r.Json()["claim_id"].get<std::string>() + "/cancel");
+  ExpectProblem(cancel, 409, "conflict");
+  HttpResult retry =
+      client().Send("POST", "/claims/" + r.Json()["claim_id"].get<std::string>() + "/retry");
+  ExpectProblem(retry, 409, "conflict");
+}
+
+TEST_F(ClaimsApiTest, IdempotencyKeyReplaysTheFirstAnswerAndRefusesAnotherBody) {
+  CreatePolicy(104);
+  const std::vector<std::string> headers = {"Content-Type: application/json",
+                                            "Idempotency-Key: submit-104"};
+  HttpResult first = client().Send("POST", "/claims", ClaimBody(104).dump(), headers);
+  ASSERT_EQ(first.status, 201) << first.body;
+  HttpResult again = client().Send("POST", "/claims", ClaimBody(104).dump(), headers);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.Header("idempotent-replayed"), "true");
+  EXPECT_EQ(client().Get("/claims?provider_npi=1234567890&limit=500").Json().size(),
+            client().Get("/claims?provider_npi=1234567890&limit=500").Json().size());
+  json other = ClaimBody(104);
+  other["member_copay"] = 1;
+  HttpResult clash = client().Send("POST", "/claims", other.dump(), headers);
+  ExpectProblem(clash, 409, "conflict");
+  HttpResult bad_key = client().Send("POST", "/claims", ClaimBody(104).dump(),
+                                     {"Content-Type: application/json", "Idempotency-Key: a b"});
+  ExpectProblem(bad_key, 422, "validation-error");
+}
+
+TEST_F(ClaimsApiTest, ListFiltersAndPagesWithALinkHeader) {
+  const std::string policy_id = CreatePolicy(105);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(client().Post("/claims", ClaimBody(105, "5555555555")).status, 201);
+  HttpResult page = client().Get("/claims?provider_npi=5555555555&limit=2");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.Json().size(), 2u);
+  EXPECT_EQ(page.Header("link"),
+            "</claims?limit=2&offset=2&provider_npi=5555555555>; rel=\"next\"");
+  EXPECT_EQ(client().Get("/claims?provider_npi=5555555555&offset=2").Json().size(), 1u);
+  EXPECT_EQ(client().Get("/claims?policy_id=" + policy_id + "&status=PAYMENT_REQUESTED").Json().size(),
+            3u);
+  ExpectProblem(client().Get("/claims?status=paid"), 422, "validation-error");
+  ExpectProblem(client().Get("/claims?colour=red"), 422, "validation-error");
+  ExpectProblem(client().Get("/claims/nope"), 404, "not-found");
+  ExpectProblem(client().Get("/claims/nope/history"), 404, "not-found");
+  ExpectProblem(client().Send("POST", "/claims/nope/cancel"), 404, "not-found");
+}
+
+TEST_F(ClaimsApiTest, PolicyWithOpenClaimsCannotBeDeleted) {
+  const std::string policy_id = CreatePolicy(106);
+  ASSERT_EQ(client().Post("/claims", ClaimBody(106)).status, 201);
+  ExpectProblem(client().Delete("/policies/" + policy_id), 409, "conflict");
+}
+
+TEST_F(ClaimsApiTest, TopProviderNpisAreSummedByTheDatabaseAndRateLimited) {
+  CreatePolicy(107);
+  ASSERT_EQ(client().Post("/claims", json::array({ClaimBody(107, "7777777777"),
+                                                 ClaimBody(107, "7777777777")}))
+                .status,
+            201);
+  HttpResult top = client().Get("/top-provider-npis");
+  ASSERT_EQ(top.status, 200) << top.body;
+  ASSERT_FALSE(top.Json().empty());
+  bool found = false;
+  const json providers = top.Json();
+  for (const json& p : providers) {
+    if (p["provider_npi"] == "7777777777") {
+      found = true;
+      EXPECT_EQ(p["total_net_fee"], "171.00");
+    }
+  }
+  EXPECT_TRUE(found) << top.body;
+  EXPECT_LE(top.Json().size(), 10u);
+  EXPECT_EQ(client().Get("/top-provider-npis").status, 200);
+  EXPECT_EQ(client().Get("/top-provider-npis").status, 200);
+  HttpResult limited = client().Get("/top-provider-npis");
+  ExpectProblem(limited, 429, "rate-limited");
+  EXPECT_EQ(limited.Header("retry-after"), "20");
+  clock_.Advance(std::chrono::seconds(20));
+  EXPECT_EQ(client().Get("/top-provider-npis").status, 200);
+}
+
+TEST_F(ClaimsApiTest, HostileBodiesNeverCauseA5xx) {
+  std::mt19937 rng(20261122);
+  const std::vector<std::string> samples = {
+      "", "{", "[]", "[{}]", "null", "\"x\"", "[1,2]", "{\"provider_fees\":1e400}",
+      "{\"provider_fees\":\"-5\"}", std::string(1, '\0'), "\xff\xfe", "[[[[[[]]]]]]"};
+  for (const std::string& body : samples) {
+    HttpResult r = client().Send("POST", "/claims", body, {"Content-Type: application/json"});
+    EXPECT_GE(r.status, 400) << body;
+    EXPECT_LT(r.status, 500) << body << " -> " << r.body;
+  }
+  for (int i = 0; i < 50; ++i) {
+    std::string body(rng() % 200, ' ');
+    for (char& c : body) c = static_cast<char>(rng() % 256);
+    HttpResult csv = client().Send("POST", "/claims", body, {"Content-Type: text/csv"});
+    EXPECT_LT(csv.status, 500) << csv.body;
+  }
+}
+
+TEST_F(ClaimsApiTest, PaymentEventThatCannotBeUsedGoesToTheDeadLetterTopic) {
+  prometheus::Registry metrics;
+  KafkaSettings settings;
+  settings.bootstrap_servers = cluster_->bootstrap_servers();
+  auto producer = KafkaEventPublisher::Create(settings, metrics);
+  ASSERT_TRUE(producer.ok());
+  const std::vector<OutgoingEvent> garbage = {
+      {"payment-events", "claim-x", "bad-1", "this is not json", {}},
+      {"payment-events", "claim-y", "bad-2", R"({"schema_version":1,"event_type":"PAYMENT_SETTLED"})", {}}};
+  ASSERT_TRUE((*producer)->PublishAll(garbage, std::chrono::seconds(10)).ok());
+  testing::TopicReader dlq(cluster_->bootstrap_servers(), "payment-events.dlq");
+  const auto read = dlq.ReadUntil([](const auto& m) { return m.size() >= 2; },
+                                  std::chrono::seconds(30));
+  ASSERT_EQ(read.size(), 2u);
+  std::map<std::string, testing::ConsumedMessage> by_id;
+  for (const auto& m : read) by_id[m.EventId()] = m;
+  EXPECT_EQ(by_id["bad-1"].value, "this is not json");
+  EXPECT_EQ(by_id["bad-1"].headers.at("error"), "not valid JSON");
+  EXPECT_EQ(by_id["bad-1"].headers.at("original_topic"), "payment-events");
+  EXPECT_EQ(by_id["bad-2"].key, "claim-y");
+  EXPECT_FALSE(by_id["bad-2"].headers.at("error").empty());
+  // The consumer moved on: the service still answers and applies nothing from them.
+  EXPECT_EQ(client().Get("/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace claims
