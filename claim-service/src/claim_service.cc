@@ -1,7 +1,6 @@
 #include "claim_service/claim_service.h"
 
 #include <condition_variable>
-#include <filesystem>
 #include <thread>
 
 #include "claim_service/claim_routes.h"
@@ -12,10 +11,9 @@
 #include "claim_service/schema.h"
 #include "shared/json_log.h"
 #include "shared/kafka_consumer.h"
-#include "shared/kafka_publisher.h"
 #include "shared/operational_routes.h"
 #include "shared/topic_catalog.h"
-#include "wal/outbox_relay.h"
+#include "wal/service_storage.h"
 
 namespace claims {
 namespace {
@@ -117,10 +115,7 @@ Status ApplyPaymentResults(wal::Journal& journal, SagaOrchestrator& saga,
 struct ClaimService::Parts {
   // Declared in dependency order: destroyed in reverse, so users stop before what they use.
   prometheus::Registry metrics;
-  std::shared_ptr<LockedDatabase> reads;
-  std::unique_ptr<wal::Journal> journal;
-  std::unique_ptr<KafkaEventPublisher> publisher;
-  std::unique_ptr<wal::OutboxRelay> relay;
+  std::unique_ptr<wal::ServiceStorage> storage;
   std::unique_ptr<SagaOrchestrator> saga;
   std::unique_ptr<PolicyStore> policies;
   std::unique_ptr<PolicyService> policy_service;
@@ -134,82 +129,49 @@ struct ClaimService::Parts {
 };
 
 std::string ClaimServiceDatabasePath(const std::string& data_dir) {
-  return (std::filesystem::path(data_dir) / "claim-service" / "claims.sqlite").string();
+  return wal::ServiceDatabasePath(data_dir, "claim-service", "claims.sqlite");
 }
 
 std::string ClaimServiceWalDir(const std::string& data_dir, const std::string& instance_id) {
-  return (std::filesystem::path(data_dir) / "claim-service" / "wal" / instance_id).string();
+  return wal::ServiceWalDir(data_dir, "claim-service", instance_id);
 }
 
 StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceConfig& config,
                                                             const Clock& clock) {
   auto parts = std::make_unique<Parts>();
-  const std::string db_path = ClaimServiceDatabasePath(config.data_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(db_path).parent_path(), ec);
-  if (ec) return Internal("cannot create " + db_path + "'s directory: " + ec.message());
-  StatusOr<std::unique_ptr<SqliteDatabase>> db = SqliteDatabase::Open(db_path);
-  if (!db.ok()) return db.status();
-  CLAIMS_RETURN_IF_ERROR((*db)->Migrate(ClaimServiceMigrations()));
-  parts->reads = std::make_shared<LockedDatabase>();
-  parts->reads->db = std::move(*db);
-
-  wal::JournalOptions journal_options;
-  journal_options.wal_dir = ClaimServiceWalDir(config.data_dir, config.instance_id);
-  journal_options.wal_id = "claim-service/" + config.instance_id;
-  journal_options.db_path = db_path;
-  journal_options.tables = ClaimServiceTables();
-  journal_options.log.fsync = config.fsync;
-  journal_options.log.segment_bytes = 16ull << 20;
-  journal_options.log.clock = &clock;
-  wal::JournalOpenReport report;
-  StatusOr<std::unique_ptr<wal::Journal>> journal = wal::Journal::Open(journal_options, &report);
-  if (!journal.ok()) return journal.status();
-  parts->journal = std::move(*journal);
-
-  StatusOr<std::unique_ptr<KafkaEventPublisher>> publisher =
-      KafkaEventPublisher::Create(config.kafka, parts->metrics);
-  if (!publisher.ok()) return publisher.status();
-  parts->publisher = std::move(*publisher);
-  wal::RelayOptions relay_options;
-  relay_options.db_path = db_path;
-  StatusOr<std::unique_ptr<wal::OutboxRelay>> relay =
-      wal::OutboxRelay::Start(*parts->journal, *parts->publisher, relay_options, parts->metrics);
-  if (!relay.ok()) return relay.status();
-  parts->relay = std::move(*relay);
+  StatusOr<std::unique_ptr<wal::ServiceStorage>> storage = wal::ServiceStorage::Open(
+      {"claim-service", "claims.sqlite", config.data_dir, config.instance_id,
+       ClaimServiceMigrations(), ClaimServiceTables(), config.fsync, config.kafka, &clock},
+      parts->metrics);
+  if (!storage.ok()) return storage.status();
+  parts->storage = std::move(*storage);
+  wal::ServiceStorage& store = *parts->storage;
 
   const EventSource source{"claim-service", config.instance_id};
   parts->saga = std::make_unique<SagaOrchestrator>(config.saga, clock, source, parts->metrics);
-  parts->policies = std::make_unique<PolicyStore>(parts->reads);
+  parts->policies = std::make_unique<PolicyStore>(store.reads());
   parts->policy_service =
-      std::make_unique<PolicyService>(*parts->journal, *parts->policies, clock, source);
+      std::make_unique<PolicyService>(store.journal(), *parts->policies, clock, source);
   parts->top_providers_limit =
       std::make_unique<RateLimiter>(std::max(1, config.top_providers_per_minute), clock);
-  AddPolicyRoutes(*parts->policy_service, *parts->journal, clock, &parts->router);
-  AddClaimRoutes({parts->journal.get(), parts->saga.get(), parts->reads,
+  AddPolicyRoutes(*parts->policy_service, store.journal(), clock, &parts->router);
+  AddClaimRoutes({&store.journal(), parts->saga.get(), store.reads(),
                   parts->top_providers_limit.get(), &clock},
                  &parts->router);
-  PolicyStore* store = parts->policies.get();
-  KafkaEventPublisher* producer = parts->publisher.get();
-  wal::Journal* wal_journal = parts->journal.get();
-  AddOperationalRoutes(
-      {{"database", [store] { return store->Ping(); }},
-       {"wal", [wal_journal] { return wal_journal->failure(); }},
-       {"broker", [producer] { return producer->CheckBroker(std::chrono::milliseconds(1000)); }}},
-      parts->metrics, &parts->router);
+  AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);
 
   StatusOr<std::unique_ptr<KafkaConsumer>> consumer = KafkaConsumer::Create(
       config.kafka, "claim-service", {std::string(topics::kPaymentEvents)});
   if (!consumer.ok()) return consumer.status();
   parts->consumer = std::move(*consumer);
   parts->consumer_loop = std::make_unique<ConsumerLoop>(
-      *parts->consumer, *parts->publisher,
-      [j = parts->journal.get(), s = parts->saga.get()](std::span<const KafkaMessage> batch,
-                                                       std::vector<OutgoingEvent>* dead) {
+      *parts->consumer, store.publisher(),
+      [j = &store.journal(), s = parts->saga.get()](std::span<const KafkaMessage> batch,
+                                                    std::vector<OutgoingEvent>* dead) {
         return ApplyPaymentResults(*j, *s, batch, dead);
       },
       ConsumerLoopOptions{}, parts->metrics);
-  parts->saga_clock = std::make_unique<SagaClock>(*parts->journal, *parts->saga, parts->reads,
+  parts->saga_clock = std::make_unique<SagaClock>(store.journal(), *parts->saga, store.reads(),
                                                   clock, config.saga_tick);
 
   StatusOr<std::unique_ptr<HttpServer>> server =
@@ -218,10 +180,10 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   parts->server = std::move(*server);
   Log(LogLevel::kInfo, "claim-service listening",
       {{"address", "http://" + config.http.host + ":" + std::to_string(parts->server->port())},
-       {"database", db_path},
-       {"wal", journal_options.wal_dir},
-       {"wal_last_lsn", report.log.last_lsn},
-       {"replayed_entries", report.replayed_entries},
+       {"database", store.database_path()},
+       {"wal", store.wal_dir()},
+       {"wal_last_lsn", store.open_report().log.last_lsn},
+       {"replayed_entries", store.open_report().replayed_entries},
        {"kafka", config.kafka.bootstrap_servers}});
   return std::unique_ptr<ClaimService>(new ClaimService(std::move(parts)));
 }
@@ -239,8 +201,7 @@ void ClaimService::Shutdown(std::chrono::milliseconds drain) {
   parts_->saga_clock.reset();
   parts_->consumer_loop.reset();
   parts_->consumer.reset();
-  parts_->relay.reset();  // publishes what is committed (one attempt)
-  parts_->journal.reset();
+  parts_->storage->Close();
 }
 
 }  // namespace claims

@@ -7,10 +7,9 @@
 #include "shared/http_problem.h"
 #include "shared/json_log.h"
 #include "shared/kafka_consumer.h"
-#include "shared/kafka_publisher.h"
 #include "shared/operational_routes.h"
 #include "shared/topic_catalog.h"
-#include "wal/outbox_relay.h"
+#include "wal/service_storage.h"
 
 namespace claims {
 namespace {
@@ -55,10 +54,7 @@ void AddPaymentRoutes(std::shared_ptr<LockedDatabase> reads, Router* router) {
 struct PaymentService::Parts {
   // Declared in dependency order: destroyed in reverse.
   prometheus::Registry metrics;
-  std::shared_ptr<LockedDatabase> reads;
-  std::unique_ptr<wal::Journal> journal;
-  std::unique_ptr<KafkaEventPublisher> publisher;
-  std::unique_ptr<wal::OutboxRelay> relay;
+  std::unique_ptr<wal::ServiceStorage> storage;
   std::unique_ptr<SimulatedGateway> gateway;
   std::unique_ptr<PaymentProcessor> processor;
   std::unique_ptr<KafkaConsumer> consumer;
@@ -69,10 +65,10 @@ struct PaymentService::Parts {
 };
 
 std::string PaymentServiceDatabasePath(const std::string& data_dir) {
-  return (std::filesystem::path(data_dir) / "payment-service" / "payments.sqlite").string();
+  return wal::ServiceDatabasePath(data_dir, "payment-service", "payments.sqlite");
 }
 std::string PaymentServiceWalDir(const std::string& data_dir, const std::string& instance_id) {
-  return (std::filesystem::path(data_dir) / "payment-service" / "wal" / instance_id).string();
+  return wal::ServiceWalDir(data_dir, "payment-service", instance_id);
 }
 std::string DefaultLedgerPath(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "payment-gateway" / "ledger.sqlite").string();
@@ -81,37 +77,13 @@ std::string DefaultLedgerPath(const std::string& data_dir) {
 StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(
     const PaymentServiceConfig& config, const Clock& clock) {
   auto parts = std::make_unique<Parts>();
-  const std::string db_path = PaymentServiceDatabasePath(config.data_dir);
-  CLAIMS_RETURN_IF_ERROR(MakeParentDir(db_path));
-  StatusOr<std::unique_ptr<SqliteDatabase>> db = SqliteDatabase::Open(db_path);
-  if (!db.ok()) return db.status();
-  CLAIMS_RETURN_IF_ERROR((*db)->Migrate(PaymentServiceMigrations()));
-  parts->reads = std::make_shared<LockedDatabase>();
-  parts->reads->db = std::move(*db);
-
-  wal::JournalOptions journal_options;
-  journal_options.wal_dir = PaymentServiceWalDir(config.data_dir, config.instance_id);
-  journal_options.wal_id = "payment-service/" + config.instance_id;
-  journal_options.db_path = db_path;
-  journal_options.tables = PaymentServiceTables();
-  journal_options.log.fsync = config.fsync;
-  journal_options.log.segment_bytes = 16ull << 20;
-  journal_options.log.clock = &clock;
-  wal::JournalOpenReport report;
-  StatusOr<std::unique_ptr<wal::Journal>> journal = wal::Journal::Open(journal_options, &report);
-  if (!journal.ok()) return journal.status();
-  parts->journal = std::move(*journal);
-
-  StatusOr<std::unique_ptr<KafkaEventPublisher>> publisher =
-      KafkaEventPublisher::Create(config.kafka, parts->metrics);
-  if (!publisher.ok()) return publisher.status();
-  parts->publisher = std::move(*publisher);
-  wal::RelayOptions relay_options;
-  relay_options.db_path = db_path;
-  StatusOr<std::unique_ptr<wal::OutboxRelay>> relay =
-      wal::OutboxRelay::Start(*parts->journal, *parts->publisher, relay_options, parts->metrics);
-  if (!relay.ok()) return relay.status();
-  parts->relay = std::move(*relay);
+  StatusOr<std::unique_ptr<wal::ServiceStorage>> storage = wal::ServiceStorage::Open(
+      {"payment-service", "payments.sqlite", config.data_dir, config.instance_id,
+       PaymentServiceMigrations(), PaymentServiceTables(), config.fsync, config.kafka, &clock},
+      parts->metrics);
+  if (!storage.ok()) return storage.status();
+  parts->storage = std::move(*storage);
+  wal::ServiceStorage& store = *parts->storage;
 
   GatewaySettings gateway_settings = config.gateway;
   if (gateway_settings.ledger_path.empty()) {
@@ -123,21 +95,10 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(
   if (!gateway.ok()) return gateway.status();
   parts->gateway = std::move(*gateway);
   parts->processor = std::make_unique<PaymentProcessor>(
-      *parts->journal, *parts->gateway, clock, EventSource{"payment-service", config.instance_id});
+      store.journal(), *parts->gateway, clock, EventSource{"payment-service", config.instance_id});
 
-  AddPaymentRoutes(parts->reads, &parts->router);
-  std::shared_ptr<LockedDatabase> reads = parts->reads;
-  KafkaEventPublisher* producer = parts->publisher.get();
-  wal::Journal* wal_journal = parts->journal.get();
-  AddOperationalRoutes(
-      {{"database",
-        [reads] {
-          std::lock_guard lock(reads->mu);
-          return reads->db->Exec("SELECT 1");
-        }},
-       {"wal", [wal_journal] { return wal_journal->failure(); }},
-       {"broker", [producer] { return producer->CheckBroker(std::chrono::milliseconds(1000)); }}},
-      parts->metrics, &parts->router);
+  AddPaymentRoutes(store.reads(), &parts->router);
+  AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);
 
   StatusOr<std::unique_ptr<KafkaConsumer>> consumer = KafkaConsumer::Create(
       config.kafka, "payment-service", {std::string(topics::kPaymentCommands)});
@@ -146,7 +107,7 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(
   ConsumerLoopOptions loop_options;
   loop_options.max_batch = config.max_batch;
   parts->consumer_loop = std::make_unique<ConsumerLoop>(
-      *parts->consumer, *parts->publisher,
+      *parts->consumer, store.publisher(),
       [p = parts->processor.get()](std::span<const KafkaMessage> batch,
                                    std::vector<OutgoingEvent>* dead) {
         return p->Process(batch, dead);
@@ -159,10 +120,10 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(
   parts->server = std::move(*server);
   Log(LogLevel::kInfo, "payment-service listening",
       {{"address", "http://" + config.http.host + ":" + std::to_string(parts->server->port())},
-       {"database", db_path},
-       {"wal", journal_options.wal_dir},
+       {"database", store.database_path()},
+       {"wal", store.wal_dir()},
        {"ledger", gateway_settings.ledger_path},
-       {"replayed_entries", report.replayed_entries},
+       {"replayed_entries", store.open_report().replayed_entries},
        {"kafka", config.kafka.bootstrap_servers}});
   return std::unique_ptr<PaymentService>(new PaymentService(std::move(parts)));
 }
@@ -179,8 +140,7 @@ void PaymentService::Shutdown(std::chrono::milliseconds drain) {
   parts_->server->Shutdown(drain);
   parts_->consumer_loop.reset();
   parts_->consumer.reset();
-  parts_->relay.reset();
-  parts_->journal.reset();
+  parts_->storage->Close();
 }
 
 }  // namespace claims

@@ -150,9 +150,10 @@ Status EnsureJournalTables(claims::SqliteDatabase& db) {
       "lsn INTEGER NOT NULL)");
 }
 
-StatusOr<uint64_t> AppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id) {
+StatusOr<uint64_t> ReadLsn(claims::SqliteDatabase& db, const std::string& table,
+                           const std::string& wal_id) {
   StatusOr<claims::SqliteStatement*> s =
-      db.Prepare("SELECT lsn FROM wal_applied WHERE wal_id = ?1");
+      db.Prepare("SELECT lsn FROM " + table + " WHERE wal_id = ?1");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(wal_id));
   StatusOr<bool> row = (*s)->Step();
@@ -163,15 +164,24 @@ StatusOr<uint64_t> AppliedLsn(claims::SqliteDatabase& db, const std::string& wal
   return lsn;
 }
 
-Status SetAppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id, uint64_t lsn) {
-  StatusOr<claims::SqliteStatement*> s = db.Prepare(
-      "INSERT INTO wal_applied (wal_id, lsn) VALUES (?1, ?2) ON CONFLICT(wal_id) DO UPDATE "
-      "SET lsn = excluded.lsn WHERE excluded.lsn > wal_applied.lsn");
+Status WriteLsn(claims::SqliteDatabase& db, const std::string& table, const std::string& wal_id,
+                uint64_t lsn) {
+  StatusOr<claims::SqliteStatement*> s =
+      db.Prepare("INSERT INTO " + table + " (wal_id, lsn) VALUES (?1, ?2) ON CONFLICT(wal_id) " +
+                 "DO UPDATE SET lsn = excluded.lsn WHERE excluded.lsn > " + table + ".lsn");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(wal_id)).Bind(2, static_cast<int64_t>(lsn));
   const Status run = (*s)->Run();
   (*s)->Reset();
   return run;
+}
+
+StatusOr<uint64_t> AppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id) {
+  return ReadLsn(db, "wal_applied", wal_id);
+}
+
+Status SetAppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id, uint64_t lsn) {
+  return WriteLsn(db, "wal_applied", wal_id, lsn);
 }
 
 Status JournalTxn::Put(const std::string& table, nlohmann::json row) {

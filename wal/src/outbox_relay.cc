@@ -64,16 +64,7 @@ OutboxRelay::~OutboxRelay() {
 
 StatusOr<uint64_t> OutboxRelay::RecordedPosition(claims::SqliteDatabase& db,
                                                  const std::string& wal_id) {
-  StatusOr<claims::SqliteStatement*> s =
-      db.Prepare("SELECT lsn FROM relay_positions WHERE wal_id = ?1");
-  if (!s.ok()) return s.status();
-  (*s)->Bind(1, std::string_view(wal_id));
-  StatusOr<bool> row = (*s)->Step();
-  uint64_t lsn = 0;
-  if (row.ok() && *row) lsn = static_cast<uint64_t>((*s)->ColumnInt(0));
-  (*s)->Reset();
-  if (!row.ok()) return row.status();
-  return lsn;
+  return ReadLsn(db, "relay_positions", wal_id);
 }
 
 void OutboxRelay::OnCommitted(uint64_t lsn, std::vector<claims::OutgoingEvent> events) {
@@ -148,14 +139,7 @@ Status OutboxRelay::NextBatch(std::vector<Item>* batch) {
 }
 
 Status OutboxRelay::Record(uint64_t lsn) {
-  StatusOr<claims::SqliteStatement*> s = db_->Prepare(
-      "INSERT INTO relay_positions (wal_id, lsn) VALUES (?1, ?2) ON CONFLICT(wal_id) DO "
-      "UPDATE SET lsn = excluded.lsn WHERE excluded.lsn > relay_positions.lsn");
-  if (!s.ok()) return s.status();
-  (*s)->Bind(1, std::string_view(journal_.wal_id())).Bind(2, static_cast<int64_t>(lsn));
-  const Status run = (*s)->Run();
-  (*s)->Reset();
-  return run;
+  return WriteLsn(*db_, "relay_positions", journal_.wal_id(), lsn);
 }
 
 void OutboxRelay::Run() {

@@ -69,8 +69,13 @@ claims::StatusOr<JournalRecord> DecodeJournalRecord(std::string_view payload);
 claims::Status ApplyRowChange(claims::SqliteDatabase& db, const std::vector<StateTable>& tables,
                               const RowChange& change);
 
-// The LSN of `wal_id` applied to `db` (0 if none) and its update; the table is created by
-// EnsureJournalTables.
+// The LSN recorded for `wal_id` in `table` (wal_applied or relay_positions; 0 if none), and
+// moving it forward (never back). The tables are created by EnsureJournalTables.
+claims::StatusOr<uint64_t> ReadLsn(claims::SqliteDatabase& db, const std::string& table,
+                                   const std::string& wal_id);
+claims::Status WriteLsn(claims::SqliteDatabase& db, const std::string& table,
+                        const std::string& wal_id, uint64_t lsn);
+// The same for wal_applied: the last LSN of `wal_id` applied to `db`.
 claims::Status EnsureJournalTables(claims::SqliteDatabase& db);
 claims::StatusOr<uint64_t> AppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id);
 claims::Status SetAppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id, uint64_t lsn);
