@@ -46,7 +46,8 @@ struct Options {
 // "2026-11-22T14:38:24.219Z" -> milliseconds since the epoch (UTC), or -1.
 int64_t ParseMillis(const std::string& t) {
   int y, mo, d, h, mi, s, ms;
-  if (std::sscanf(t.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) != 7) return -1;
+  if (std::sscanf(t.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) != 7)
+    return -1;
   const auto days = std::chrono::sys_days(std::chrono::year(y) / mo / d).time_since_epoch().count();
   return ((static_cast<int64_t>(days) * 24 + h) * 60 + mi) * 60000 + s * 1000 + ms;
 }
@@ -115,15 +116,14 @@ int main(int argc, char** argv) {
   {
     claims::testing::HttpClient http(port);
     for (int p = 0; p < o.policies; ++p) {
-      const auto r = http.Post(
-          "/policies", {{"policyholder_name", "Load " + std::to_string(p)},
-                        {"policy_type", "Health"},
-                        {"start_date", "2020-01-01"},
-                        {"end_date", "2030-12-31"},
-                        {"premium_amount", "100.00"},
-                        {"status", "Active"},
-                        {"customer_id", "load-" + std::to_string(p)},
-                        {"coverage_amount", "100000000.00"}});
+      const auto r = http.Post("/policies", {{"policyholder_name", "Load " + std::to_string(p)},
+                                             {"policy_type", "Health"},
+                                             {"start_date", "2020-01-01"},
+                                             {"end_date", "2030-12-31"},
+                                             {"premium_amount", "100.00"},
+                                             {"status", "Active"},
+                                             {"customer_id", "load-" + std::to_string(p)},
+                                             {"coverage_amount", "100000000.00"}});
       if (r.status != 201) {
         std::fprintf(stderr, "cannot create a policy: %ld %s %s\n", r.status, r.body.c_str(),
                      r.error.c_str());
@@ -134,8 +134,8 @@ int main(int argc, char** argv) {
   }
 
   std::mutex mu;
-  std::vector<std::string> claim_ids;        // guarded by mu
-  std::set<std::string> cancelled;           // accepted cancels, guarded by mu
+  std::vector<std::string> claim_ids;  // guarded by mu
+  std::set<std::string> cancelled;     // accepted cancels, guarded by mu
   std::atomic<int> next_batch{0};
   std::atomic<int> failures{0};
   const int batches = (o.claims + o.batch - 1) / o.batch;
@@ -154,17 +154,17 @@ int main(int argc, char** argv) {
           body.push_back({{"service_date", "2024-06-24"},
                           {"submitted_procedure", "D0120"},
                           {"policy_id", policy_ids[(b * o.batch + i) % policy_ids.size()]},
-                          {"provider_npi", declined ? o.declined_npi
-                                                    : std::to_string(1000000000 + rng() % 500)},
+                          {"provider_npi",
+                           declined ? o.declined_npi : std::to_string(1000000000 + rng() % 500)},
                           {"provider_fees", std::to_string(50 + rng() % 400) + ".25"},
                           {"allowed_fees", "10.00"},
                           {"member_coinsurance", "5.00"},
                           {"member_copay", "0"}});
         }
-        const auto r = http.Send("POST", "/claims", body.dump(),
-                                 {"Content-Type: application/json",
-                                  "Idempotency-Key: load-" + std::to_string(o.seed) + "-" +
-                                      std::to_string(b)});
+        const auto r = http.Send(
+            "POST", "/claims", body.dump(),
+            {"Content-Type: application/json",
+             "Idempotency-Key: load-" + std::to_string(o.seed) + "-" + std::to_string(b)});
         if (r.status != 201) {
           std::fprintf(stderr, "POST /claims: %ld %s %s\n", r.status, r.body.c_str(),
                        r.error.c_str());
@@ -236,13 +236,13 @@ int main(int argc, char** argv) {
       QueryInt(sql,
                "SELECT COUNT(*) FROM ledger.charges ch JOIN claims c USING (claim_id) WHERE "
                "ch.amount_cents != c.net_fee_cents");
-  const int64_t payment_mismatches = QueryInt(
-      sql,
-      "SELECT COUNT(*) FROM claims c LEFT JOIN ledger.charges ch USING (claim_id) WHERE "
-      "(c.status = 'PAID' AND IFNULL(ch.status, '') != 'SETTLED') OR "
-      "(c.status = 'REVERSED' AND IFNULL(ch.status, '') != 'REFUNDED') OR "
-      "(c.status IN ('PAYMENT_FAILED', 'VOIDED', 'REJECTED') AND "
-      " IFNULL(ch.status, '') IN ('SETTLED', 'REFUNDED'))");
+  const int64_t payment_mismatches =
+      QueryInt(sql,
+               "SELECT COUNT(*) FROM claims c LEFT JOIN ledger.charges ch USING (claim_id) WHERE "
+               "(c.status = 'PAID' AND IFNULL(ch.status, '') != 'SETTLED') OR "
+               "(c.status = 'REVERSED' AND IFNULL(ch.status, '') != 'REFUNDED') OR "
+               "(c.status IN ('PAYMENT_FAILED', 'VOIDED', 'REJECTED') AND "
+               " IFNULL(ch.status, '') IN ('SETTLED', 'REFUNDED'))");
   // 2. Coverage: reserved + paid within coverage; once all are terminal nothing stays reserved
   //    and paid equals the PAID claims' net fees.
   const int64_t coverage_violations = QueryInt(
@@ -269,7 +269,8 @@ int main(int argc, char** argv) {
   //    its service's WALs.
   int64_t wal_missing = 0;
   {
-    const auto claim_versions = WalVersions(o.data_dir + "/claim-service/wal", "claims", "claim_id");
+    const auto claim_versions =
+        WalVersions(o.data_dir + "/claim-service/wal", "claims", "claim_id");
     auto s = sql.Prepare("SELECT claim_id, version FROM claims");
     while (true) {
       auto row = (*s)->Step();
@@ -337,8 +338,8 @@ int main(int argc, char** argv) {
               accepted / finish_s, accepted / submit_s, static_cast<long long>(pct(0.50)),
               static_cast<long long>(pct(0.99)));
   const bool ok = failures == 0 && open == 0 && lost == 0 && double_payments == 0 &&
-                  coverage_violations == 0 && payment_mismatches == 0 &&
-                  cancelled_but_paid == 0 && wal_missing == 0;
+                  coverage_violations == 0 && payment_mismatches == 0 && cancelled_but_paid == 0 &&
+                  wal_missing == 0;
   std::printf("%s\n", ok ? "PASS" : "FAIL");
   return ok ? 0 : 1;
 }

@@ -95,8 +95,8 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
     } else if (name == "limit") {
       const auto n = ParseInt(value);
       if (!n || *n < 1 || *n > kMaxLimit) {
-        errors.push_back({location, "must be a whole number from 1 to " +
-                                        std::to_string(kMaxLimit)});
+        errors.push_back(
+            {location, "must be a whole number from 1 to " + std::to_string(kMaxLimit)});
       } else {
         limit = *n;
       }
@@ -125,8 +125,8 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
   if (static_cast<int64_t>(page->size()) == limit) {
     // Query values are our own enum names, nanoids and digits: no escaping needed beyond
     // what the client sent.
-    std::string link = "/claims?limit=" + std::to_string(limit) +
-                       "&offset=" + std::to_string(offset + limit);
+    std::string link =
+        "/claims?limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset + limit);
     if (filter.status) link += "&status=" + std::string(ClaimStateName(*filter.status));
     if (filter.policy_id) link += "&policy_id=" + *filter.policy_id;
     if (filter.provider_npi) link += "&provider_npi=" + *filter.provider_npi;
@@ -137,13 +137,13 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
 
 HttpResponse ClaimAction(const ClaimRouteDeps& d, const HttpRequest& request, bool cancel) {
   const std::string id = request.path_params.at("claim_id");
-  return ExecuteIdempotent(*d.journal, *d.clock, request, [] { return std::nullopt; },
-                           [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
-                             StatusOr<Claim> claim =
-                                 cancel ? d.saga->Cancel(txn, id) : d.saga->Retry(txn, id);
-                             if (!claim.ok()) return claim.status();
-                             return JsonResponse(202, EncodeClaim(*claim));
-                           });
+  return ExecuteIdempotent(
+      *d.journal, *d.clock, request, [] { return std::nullopt; },
+      [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
+        StatusOr<Claim> claim = cancel ? d.saga->Cancel(txn, id) : d.saga->Retry(txn, id);
+        if (!claim.ok()) return claim.status();
+        return JsonResponse(202, EncodeClaim(*claim));
+      });
 }
 
 HttpResponse TopProviders(const ClaimRouteDeps& d, const HttpRequest& request) {

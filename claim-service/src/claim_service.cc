@@ -45,15 +45,16 @@ class SagaClock {
     }
   }
   void Tick() {
-    const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                               clock_.Now().time_since_epoch())
-                               .count();
+    const int64_t now_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch())
+            .count();
     StatusOr<std::vector<std::string>> due = [&] {
       std::lock_guard lock(reads_->mu);
       return DueClaimIds(*reads_->db, now_us, 2000);
     }();
     if (!due.ok()) {
-      Log(LogLevel::kWarn, "saga clock cannot read due claims", {{"error", due.status().ToString()}});
+      Log(LogLevel::kWarn, "saga clock cannot read due claims",
+          {{"error", due.status().ToString()}});
       return;
     }
     if (due->empty()) return;
@@ -160,8 +161,8 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
                  &parts->router);
   AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);
 
-  StatusOr<std::unique_ptr<KafkaConsumer>> consumer = KafkaConsumer::Create(
-      config.kafka, "claim-service", {std::string(topics::kPaymentEvents)});
+  StatusOr<std::unique_ptr<KafkaConsumer>> consumer =
+      KafkaConsumer::Create(config.kafka, "claim-service", {std::string(topics::kPaymentEvents)});
   if (!consumer.ok()) return consumer.status();
   parts->consumer = std::move(*consumer);
   parts->consumer_loop = std::make_unique<ConsumerLoop>(

@@ -81,10 +81,8 @@ StatusOr<std::vector<T>> Collect(SqliteStatement* s, Read read) {
 }
 
 StatusOr<int64_t> SingleInt(SqliteStatement* s) {
-  StatusOr<std::vector<int64_t>> rows =
-      Collect<int64_t>(s, [](const SqliteStatement& r) -> StatusOr<int64_t> {
-        return r.ColumnInt(0);
-      });
+  StatusOr<std::vector<int64_t>> rows = Collect<int64_t>(
+      s, [](const SqliteStatement& r) -> StatusOr<int64_t> { return r.ColumnInt(0); });
   if (!rows.ok()) return rows.status();
   return rows->empty() ? 0 : rows->front();
 }
@@ -93,31 +91,31 @@ StatusOr<int64_t> SingleInt(SqliteStatement* s) {
 
 nlohmann::json ClaimRow(const Claim& c) {
   const ClaimSubmission& s = c.submission;
-  return {{"position", c.position},
-          {"claim_id", c.claim_id},
-          {"policy_id", Optional(c.policy_id)},
-          {"service_date", s.service_date.ToIso()},
-          {"submitted_procedure", s.submitted_procedure},
-          {"quadrant", Optional(s.quadrant)},
-          {"plan_group_number", Optional(s.plan_group_number)},
-          {"subscriber_number", Optional(s.subscriber_number)},
-          {"provider_npi", s.provider_npi},
-          {"provider_fees_cents", s.provider_fees.cents()},
-          {"allowed_fees_cents", s.allowed_fees.cents()},
-          {"member_coinsurance_cents", s.member_coinsurance.cents()},
-          {"member_copay_cents", s.member_copay.cents()},
-          {"net_fee_cents", c.net_fee.cents()},
-          {"status", ClaimStateName(c.status)},
-          {"failed_in", c.failed_in ? nlohmann::json(ClaimStateName(*c.failed_in))
-                                    : nlohmann::json()},
-          {"reason", c.reason.empty() ? nlohmann::json() : nlohmann::json(c.reason)},
-          {"payment_id", c.payment_id.empty() ? nlohmann::json() : nlohmann::json(c.payment_id)},
-          {"attempts", c.attempts},
-          {"deadline_us", Optional(c.deadline_us)},
-          {"next_check_us", Optional(c.next_check_us)},
-          {"version", c.version},
-          {"created_at", c.created_at},
-          {"updated_at", c.updated_at}};
+  return {
+      {"position", c.position},
+      {"claim_id", c.claim_id},
+      {"policy_id", Optional(c.policy_id)},
+      {"service_date", s.service_date.ToIso()},
+      {"submitted_procedure", s.submitted_procedure},
+      {"quadrant", Optional(s.quadrant)},
+      {"plan_group_number", Optional(s.plan_group_number)},
+      {"subscriber_number", Optional(s.subscriber_number)},
+      {"provider_npi", s.provider_npi},
+      {"provider_fees_cents", s.provider_fees.cents()},
+      {"allowed_fees_cents", s.allowed_fees.cents()},
+      {"member_coinsurance_cents", s.member_coinsurance.cents()},
+      {"member_copay_cents", s.member_copay.cents()},
+      {"net_fee_cents", c.net_fee.cents()},
+      {"status", ClaimStateName(c.status)},
+      {"failed_in", c.failed_in ? nlohmann::json(ClaimStateName(*c.failed_in)) : nlohmann::json()},
+      {"reason", c.reason.empty() ? nlohmann::json() : nlohmann::json(c.reason)},
+      {"payment_id", c.payment_id.empty() ? nlohmann::json() : nlohmann::json(c.payment_id)},
+      {"attempts", c.attempts},
+      {"deadline_us", Optional(c.deadline_us)},
+      {"next_check_us", Optional(c.next_check_us)},
+      {"version", c.version},
+      {"created_at", c.created_at},
+      {"updated_at", c.updated_at}};
 }
 
 nlohmann::json EncodeClaim(const Claim& c) {
@@ -191,10 +189,10 @@ StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
       "AND history_id < ?1 || '0' ORDER BY seq");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(claim_id));
-  StatusOr<std::vector<ClaimHistoryEntry>> history = Collect<ClaimHistoryEntry>(
-      *s, [](const SqliteStatement& r) -> StatusOr<ClaimHistoryEntry> {
-        return ClaimHistoryEntry{r.ColumnInt(0), r.ColumnText(1), r.ColumnText(2),
-                                 r.ColumnText(3), r.ColumnText(4)};
+  StatusOr<std::vector<ClaimHistoryEntry>> history =
+      Collect<ClaimHistoryEntry>(*s, [](const SqliteStatement& r) -> StatusOr<ClaimHistoryEntry> {
+        return ClaimHistoryEntry{r.ColumnInt(0), r.ColumnText(1), r.ColumnText(2), r.ColumnText(3),
+                                 r.ColumnText(4)};
       });
   if (history.ok() && history->empty()) return NotFound("no claim with id " + claim_id);
   return history;
@@ -244,8 +242,8 @@ StatusOr<int64_t> CountOpenClaims(SqliteDatabase& db, const std::string& policy_
 }
 
 StatusOr<int64_t> NextClaimPosition(SqliteDatabase& db) {
-  StatusOr<SqliteStatement*> s = db.Prepare(
-      "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'claims'), 0) + 1");
+  StatusOr<SqliteStatement*> s =
+      db.Prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'claims'), 0) + 1");
   if (!s.ok()) return s.status();
   return SingleInt(*s);
 }

@@ -51,9 +51,8 @@ StatusOr<Policy> PolicyService::Replace(const std::string& policy_id,
     StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id, &position);
     if (!current.ok()) return current.status();
     if (request.expected_version && *request.expected_version != current->version) {
-      return Conflict("policy " + policy_id + " is at version " +
-                      std::to_string(current->version) + ", not " +
-                      std::to_string(*request.expected_version) + "; read it again");
+      return Conflict("policy " + policy_id + " is at version " + std::to_string(current->version) +
+                      ", not " + std::to_string(*request.expected_version) + "; read it again");
     }
     StatusOr<Coverage> used = LoadCoverage(txn.db(), policy_id);
     if (!used.ok()) return used.status();
@@ -86,8 +85,8 @@ Status PolicyService::Delete(const std::string& policy_id) {
       return Conflict("policy " + policy_id + " has " + std::to_string(*open) +
                       " open claims; cancel them or wait until they finish");
     }
-    CLAIMS_RETURN_IF_ERROR(txn.Remove(
-        "policies", {{"policy_id", policy_id}, {"version", current->version + 1}}));
+    CLAIMS_RETURN_IF_ERROR(
+        txn.Remove("policies", {{"policy_id", policy_id}, {"version", current->version + 1}}));
     txn.Emit(Event(PolicyEventType::kDeleted, *current, clock_.Now()));
     return Status::Ok();
   });

@@ -75,9 +75,9 @@ Status PolicyConflict(const Policy& p, const Status& cause) {
 
 StatusOr<Policy> LoadPolicyByMember(SqliteDatabase& db, const std::string& subscriber_number,
                                     const std::string& plan_group_number) {
-  StatusOr<SqliteStatement*> s = db.Prepare(
-      std::string("SELECT ") + kColumns +
-      " FROM policies WHERE subscriber_number = ?1 AND plan_group_number = ?2");
+  StatusOr<SqliteStatement*> s =
+      db.Prepare(std::string("SELECT ") + kColumns +
+                 " FROM policies WHERE subscriber_number = ?1 AND plan_group_number = ?2");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(subscriber_number)).Bind(2, std::string_view(plan_group_number));
   StatusOr<bool> row = (*s)->Step();

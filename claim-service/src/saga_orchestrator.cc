@@ -31,25 +31,27 @@ std::optional<PaymentCommandType> PendingCommand(S state) {
   }
 }
 
-bool IsCompensation(S state) { return state == S::kVoidRequested || state == S::kReversalRequested; }
+bool IsCompensation(S state) {
+  return state == S::kVoidRequested || state == S::kReversalRequested;
+}
 
 OutgoingEvent ClaimEvent(const Claim& claim, S from, E event, const std::string& cause,
                          const EventSource& source) {
   const std::string event_id = claim.claim_id + "/v" + std::to_string(claim.version);
-  nlohmann::json j = {{"event_id", event_id},
-                      {"event_type", "CLAIM_STATE_CHANGED"},
-                      {"event_timestamp", claim.updated_at},
-                      {"schema_version", kEventSchemaVersion},
-                      {"source", {{"service", source.service}, {"instance", source.instance}}},
-                      {"claim_id", claim.claim_id},
-                      {"policy_id", claim.policy_id ? nlohmann::json(*claim.policy_id)
-                                                    : nlohmann::json()},
-                      {"from", ClaimStateName(from)},
-                      {"to", ClaimStateName(claim.status)},
-                      {"saga_event", SagaEventName(event)},
-                      {"cause", cause},
-                      {"net_fee", claim.net_fee.ToString()},
-                      {"version", claim.version}};
+  nlohmann::json j = {
+      {"event_id", event_id},
+      {"event_type", "CLAIM_STATE_CHANGED"},
+      {"event_timestamp", claim.updated_at},
+      {"schema_version", kEventSchemaVersion},
+      {"source", {{"service", source.service}, {"instance", source.instance}}},
+      {"claim_id", claim.claim_id},
+      {"policy_id", claim.policy_id ? nlohmann::json(*claim.policy_id) : nlohmann::json()},
+      {"from", ClaimStateName(from)},
+      {"to", ClaimStateName(claim.status)},
+      {"saga_event", SagaEventName(event)},
+      {"cause", cause},
+      {"net_fee", claim.net_fee.ToString()},
+      {"version", claim.version}};
   return OutgoingEvent{std::string(topics::kClaimEvents), claim.claim_id, event_id, j.dump(), {}};
 }
 
@@ -117,7 +119,8 @@ void SagaOrchestrator::SendCommand(wal::JournalTxn& txn, Claim& claim, PaymentCo
   // each time, up to the cap.
   int64_t wait_ms = settings_.answer_timeout.count();
   for (int i = 1; i < claim.attempts && wait_ms < settings_.backoff_cap.count(); ++i) wait_ms *= 2;
-  wait_ms = std::max(settings_.answer_timeout.count(), std::min(wait_ms, settings_.backoff_cap.count()));
+  wait_ms =
+      std::max(settings_.answer_timeout.count(), std::min(wait_ms, settings_.backoff_cap.count()));
   claim.next_check_us = now_us + wait_ms * 1000;
 }
 
@@ -247,15 +250,14 @@ StatusOr<std::vector<Claim>> SagaOrchestrator::Submit(
     claim.updated_at = claim.created_at;
     // The claim's row is written once, in its state after the policy check; its history has
     // every step.
-    CLAIMS_RETURN_IF_ERROR(txn.Put("claim_history",
-                                   {{"history_id", claim.claim_id + "/1"},
-                                    {"claim_id", claim.claim_id},
-                                    {"seq", 1},
-                                    {"status", ClaimStateName(S::kSubmitted)},
-                                    {"event", "SUBMITTED"},
-                                    {"cause", "received"},
-                                    {"at", claim.created_at},
-                                    {"version", 1}}));
+    CLAIMS_RETURN_IF_ERROR(txn.Put("claim_history", {{"history_id", claim.claim_id + "/1"},
+                                                     {"claim_id", claim.claim_id},
+                                                     {"seq", 1},
+                                                     {"status", ClaimStateName(S::kSubmitted)},
+                                                     {"event", "SUBMITTED"},
+                                                     {"cause", "received"},
+                                                     {"at", claim.created_at},
+                                                     {"version", 1}}));
     StatusOr<std::string> refusal = CheckPolicy(txn, claim);
     if (!refusal.ok()) return refusal.status();
     if (!refusal->empty()) {
@@ -285,9 +287,9 @@ StatusOr<Claim> SagaOrchestrator::Cancel(wal::JournalTxn& txn, const std::string
 StatusOr<Claim> SagaOrchestrator::Retry(wal::JournalTxn& txn, const std::string& claim_id) {
   StatusOr<Claim> claim = LoadClaim(txn.db(), claim_id);
   if (!claim.ok()) return claim.status();
-  const std::optional<E> retry =
-      claim->status == S::kCompensationFailed && claim->failed_in ? RetryFor(*claim->failed_in)
-                                                                 : std::nullopt;
+  const std::optional<E> retry = claim->status == S::kCompensationFailed && claim->failed_in
+                                     ? RetryFor(*claim->failed_in)
+                                     : std::nullopt;
   if (!retry) {
     return Conflict("claim " + claim_id + " is " + std::string(ClaimStateName(claim->status)) +
                     "; only a claim in COMPENSATION_FAILED can be retried");
@@ -333,9 +335,9 @@ Status SagaOrchestrator::OnPaymentResult(wal::JournalTxn& txn, const PaymentResu
       if (PendingCommand(claim->status) != result.command_type) {
         return stale("failure of a command the claim no longer waits for");
       }
-      const bool exhausted = IsCompensation(claim->status) &&
-                             (!result.transient ||
-                              claim->attempts >= settings_.max_compensation_attempts);
+      const bool exhausted =
+          IsCompensation(claim->status) &&
+          (!result.transient || claim->attempts >= settings_.max_compensation_attempts);
       // A payment that cannot be made is answered with PAYMENT_DECLINED, never here; a
       // permanent failure of a payment command is treated as a transient one until the
       // deadline voids it.
@@ -368,8 +370,8 @@ Status SagaOrchestrator::OnDue(wal::JournalTxn& txn, const std::string& claim_id
     return Apply(txn, *claim, E::kCompensationExhausted,
                  "no success after " + std::to_string(claim->attempts) + " attempts");
   }
-  return Apply(txn, *claim, E::kRetryDue, "sent again (attempt " +
-                                              std::to_string(claim->attempts + 1) + ")");
+  return Apply(txn, *claim, E::kRetryDue,
+               "sent again (attempt " + std::to_string(claim->attempts + 1) + ")");
 }
 
 }  // namespace claims

@@ -169,15 +169,17 @@ TEST_F(ClaimsApiTest, IdempotencyKeyReplaysTheFirstAnswerAndRefusesAnotherBody) 
 
 TEST_F(ClaimsApiTest, ListFiltersAndPagesWithALinkHeader) {
   const std::string policy_id = CreatePolicy(105);
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(client().Post("/claims", ClaimBody(105, "5555555555")).status, 201);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(client().Post("/claims", ClaimBody(105, "5555555555")).status, 201);
   HttpResult page = client().Get("/claims?provider_npi=5555555555&limit=2");
   ASSERT_EQ(page.status, 200);
   EXPECT_EQ(page.Json().size(), 2u);
   EXPECT_EQ(page.Header("link"),
             "</claims?limit=2&offset=2&provider_npi=5555555555>; rel=\"next\"");
   EXPECT_EQ(client().Get("/claims?provider_npi=5555555555&offset=2").Json().size(), 1u);
-  EXPECT_EQ(client().Get("/claims?policy_id=" + policy_id + "&status=PAYMENT_REQUESTED").Json().size(),
-            3u);
+  EXPECT_EQ(
+      client().Get("/claims?policy_id=" + policy_id + "&status=PAYMENT_REQUESTED").Json().size(),
+      3u);
   ExpectProblem(client().Get("/claims?status=paid"), 422, "validation-error");
   ExpectProblem(client().Get("/claims?colour=red"), 422, "validation-error");
   ExpectProblem(client().Get("/claims/nope"), 404, "not-found");
@@ -193,8 +195,9 @@ TEST_F(ClaimsApiTest, PolicyWithOpenClaimsCannotBeDeleted) {
 
 TEST_F(ClaimsApiTest, TopProviderNpisAreSummedByTheDatabaseAndRateLimited) {
   CreatePolicy(107);
-  ASSERT_EQ(client().Post("/claims", json::array({ClaimBody(107, "7777777777"),
-                                                 ClaimBody(107, "7777777777")}))
+  ASSERT_EQ(client()
+                .Post("/claims",
+                      json::array({ClaimBody(107, "7777777777"), ClaimBody(107, "7777777777")}))
                 .status,
             201);
   HttpResult top = client().Get("/top-provider-npis");
@@ -221,9 +224,18 @@ TEST_F(ClaimsApiTest, TopProviderNpisAreSummedByTheDatabaseAndRateLimited) {
 
 TEST_F(ClaimsApiTest, HostileBodiesNeverCauseA5xx) {
   std::mt19937 rng(20261122);
-  const std::vector<std::string> samples = {
-      "", "{", "[]", "[{}]", "null", "\"x\"", "[1,2]", "{\"provider_fees\":1e400}",
-      "{\"provider_fees\":\"-5\"}", std::string(1, '\0'), "\xff\xfe", "[[[[[[]]]]]]"};
+  const std::vector<std::string> samples = {"",
+                                            "{",
+                                            "[]",
+                                            "[{}]",
+                                            "null",
+                                            "\"x\"",
+                                            "[1,2]",
+                                            "{\"provider_fees\":1e400}",
+                                            "{\"provider_fees\":\"-5\"}",
+                                            std::string(1, '\0'),
+                                            "\xff\xfe",
+                                            "[[[[[[]]]]]]"};
   for (const std::string& body : samples) {
     HttpResult r = client().Send("POST", "/claims", body, {"Content-Type: application/json"});
     EXPECT_GE(r.status, 400) << body;
@@ -245,11 +257,15 @@ TEST_F(ClaimsApiTest, PaymentEventThatCannotBeUsedGoesToTheDeadLetterTopic) {
   ASSERT_TRUE(producer.ok());
   const std::vector<OutgoingEvent> garbage = {
       {"payment-events", "claim-x", "bad-1", "this is not json", {}},
-      {"payment-events", "claim-y", "bad-2", R"({"schema_version":1,"event_type":"PAYMENT_SETTLED"})", {}}};
+      {"payment-events",
+       "claim-y",
+       "bad-2",
+       R"({"schema_version":1,"event_type":"PAYMENT_SETTLED"})",
+       {}}};
   ASSERT_TRUE((*producer)->PublishAll(garbage, std::chrono::seconds(10)).ok());
   testing::TopicReader dlq(cluster_->bootstrap_servers(), "payment-events.dlq");
-  const auto read = dlq.ReadUntil([](const auto& m) { return m.size() >= 2; },
-                                  std::chrono::seconds(30));
+  const auto read =
+      dlq.ReadUntil([](const auto& m) { return m.size() >= 2; }, std::chrono::seconds(30));
   ASSERT_EQ(read.size(), 2u);
   std::map<std::string, testing::ConsumedMessage> by_id;
   for (const auto& m : read) by_id[m.EventId()] = m;

@@ -143,9 +143,9 @@ TEST_F(SagaOrchestratorTest, TransientFailureIsRetriedWithBackoffThenSettles) {
   ASSERT_TRUE(Answer(first, PaymentResultType::kAttemptFailed).ok());
   Claim waiting = Load(c.claim_id);
   EXPECT_EQ(waiting.status, S::kPaymentRequested);
-  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                             clock_.Now().time_since_epoch())
-                             .count();
+  const int64_t now_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch())
+          .count();
   // Backoff of attempt 1: 100 to 200 ms with jitter.
   ASSERT_TRUE(waiting.next_check_us.has_value());
   EXPECT_GE(*waiting.next_check_us - now_us, 100000);
@@ -215,9 +215,10 @@ TEST_F(SagaOrchestratorTest, CancelAfterPaidRefundsAndRestoresCoverage) {
 TEST_F(SagaOrchestratorTest, CompensationThatKeepsFailingIsParkedThenRetried) {
   const Claim c = Submit(7000);
   ASSERT_TRUE(Answer(Commands().at(0), PaymentResultType::kPaymentSettled).ok());
-  ASSERT_TRUE(fixture_->journal
-                  ->Execute([&](wal::JournalTxn& txn) { return saga_->Cancel(txn, c.claim_id).status(); })
-                  .ok());
+  ASSERT_TRUE(
+      fixture_->journal
+          ->Execute([&](wal::JournalTxn& txn) { return saga_->Cancel(txn, c.claim_id).status(); })
+          .ok());
   for (int attempt = 1; attempt <= 3; ++attempt) {
     const auto refunds = Commands();
     ASSERT_EQ(refunds.size(), 1u) << "attempt " << attempt;
@@ -232,9 +233,10 @@ TEST_F(SagaOrchestratorTest, CompensationThatKeepsFailingIsParkedThenRetried) {
   EXPECT_EQ(Books().paid_cents, 7000) << "nothing was refunded, so coverage stays used";
   // An operator retries: the refund is sent again and this time succeeds.
   Commands();
-  ASSERT_TRUE(fixture_->journal
-                  ->Execute([&](wal::JournalTxn& txn) { return saga_->Retry(txn, c.claim_id).status(); })
-                  .ok());
+  ASSERT_TRUE(
+      fixture_->journal
+          ->Execute([&](wal::JournalTxn& txn) { return saga_->Retry(txn, c.claim_id).status(); })
+          .ok());
   const auto retried = Commands();
   ASSERT_EQ(retried.size(), 1u);
   EXPECT_EQ(retried[0].type, PaymentCommandType::kRefundRequested);

@@ -154,7 +154,8 @@ std::vector<GatewayResult> SimulatedGateway::Process(std::span<const GatewayRequ
   std::uniform_real_distribution<double> coin(0.0, 1.0);
   std::vector<bool> failed(requests.size(), false);
   for (size_t i = 0; i < requests.size(); ++i) {
-    failed[i] = settings_.transient_failure_rate > 0 && coin(rng_) < settings_.transient_failure_rate;
+    failed[i] =
+        settings_.transient_failure_rate > 0 && coin(rng_) < settings_.transient_failure_rate;
   }
   const Status done = ledger_->InTransaction([&]() -> Status {
     for (size_t i = 0; i < requests.size(); ++i) {

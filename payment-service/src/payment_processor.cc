@@ -10,10 +10,10 @@ constexpr const char* kPaymentColumns =
     "instance, created_at, updated_at, version";
 
 Payment ReadPayment(const SqliteStatement& s) {
-  return Payment{s.ColumnText(0),  s.ColumnText(1), s.ColumnInt(2),
-                 s.ColumnText(3),  s.ColumnText(4), s.ColumnOptionalText(5).value_or(""),
-                 s.ColumnText(6),  s.ColumnInt(7),  s.ColumnText(8),
-                 s.ColumnText(9),  s.ColumnText(10), s.ColumnInt(11)};
+  return Payment{s.ColumnText(0), s.ColumnText(1),  s.ColumnInt(2),
+                 s.ColumnText(3), s.ColumnText(4),  s.ColumnOptionalText(5).value_or(""),
+                 s.ColumnText(6), s.ColumnInt(7),   s.ColumnText(8),
+                 s.ColumnText(9), s.ColumnText(10), s.ColumnInt(11)};
 }
 
 StatusOr<std::vector<Payment>> Query(SqliteDatabase& db, const std::string& where,

@@ -74,8 +74,8 @@ std::string DefaultLedgerPath(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "payment-gateway" / "ledger.sqlite").string();
 }
 
-StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(
-    const PaymentServiceConfig& config, const Clock& clock) {
+StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentServiceConfig& config,
+                                                                const Clock& clock) {
   auto parts = std::make_unique<Parts>();
   StatusOr<std::unique_ptr<wal::ServiceStorage>> storage = wal::ServiceStorage::Open(
       {"payment-service", "payments.sqlite", config.data_dir, config.instance_id,

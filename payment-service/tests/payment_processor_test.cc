@@ -39,9 +39,8 @@ class PaymentProcessorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto dir = std::filesystem::path(::testing::TempDir()) /
-                     ("processor_" + std::string(::testing::UnitTest::GetInstance()
-                                                     ->current_test_info()
-                                                     ->name()) +
+                     ("processor_" +
+                      std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
                       "_" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
@@ -62,7 +61,8 @@ class PaymentProcessorTest : public ::testing::Test {
                                                     EventSource{"payment-service", "test"});
   }
 
-  KafkaMessage Command(const std::string& id, PaymentCommandType type = PaymentCommandType::kPaymentRequested) {
+  KafkaMessage Command(const std::string& id,
+                       PaymentCommandType type = PaymentCommandType::kPaymentRequested) {
     PaymentCommand c;
     c.event_id = id;
     c.type = type;
@@ -92,7 +92,8 @@ TEST_F(PaymentProcessorTest, CommandIsAppliedOnceAndAnsweredWithAStableEventId) 
   std::vector<OutgoingEvent> dead;
   const std::vector<KafkaMessage> batch = {Command("c1"), Command("c1")};
   ASSERT_TRUE(processor_->Process(batch, &dead).ok());
-  ASSERT_TRUE(processor_->Process(std::vector<KafkaMessage>{Command("c1")}, &dead).ok());  // redelivered later
+  ASSERT_TRUE(processor_->Process(std::vector<KafkaMessage>{Command("c1")}, &dead)
+                  .ok());  // redelivered later
   EXPECT_TRUE(dead.empty());
   EXPECT_EQ(gateway_.calls, 2) << "the duplicate in the first batch reached the gateway, "
                                   "which is idempotent; the redelivery did not";
@@ -112,8 +113,11 @@ TEST_F(PaymentProcessorTest, TransientAndRefusedAnswersBecomeAttemptFailures) {
   gateway_.next = GatewayOutcome::kTransient;
   ASSERT_TRUE(processor_->Process(std::vector<KafkaMessage>{Command("c1")}, &dead).ok());
   gateway_.next = GatewayOutcome::kRefused;
-  ASSERT_TRUE(processor_->Process(
-      std::vector<KafkaMessage>{Command("c2", PaymentCommandType::kRefundRequested)}, &dead).ok());
+  ASSERT_TRUE(
+      processor_
+          ->Process(std::vector<KafkaMessage>{Command("c2", PaymentCommandType::kRefundRequested)},
+                    &dead)
+          .ok());
   ASSERT_EQ(recorder_.events.size(), 2u);
   auto transient = DecodePaymentResult(recorder_.events[0].payload);
   EXPECT_EQ(transient->type, PaymentResultType::kAttemptFailed);
@@ -133,7 +137,9 @@ TEST_F(PaymentProcessorTest, UndecodableCommandsAreDeadLetteredAndTheRestApplied
   KafkaMessage wrong_key = Command("c2");
   wrong_key.key = "another-claim";
   std::vector<OutgoingEvent> dead;
-  ASSERT_TRUE(processor_->Process(std::vector<KafkaMessage>{garbage, Command("c1"), wrong_key}, &dead).ok());
+  ASSERT_TRUE(
+      processor_->Process(std::vector<KafkaMessage>{garbage, Command("c1"), wrong_key}, &dead)
+          .ok());
   ASSERT_EQ(dead.size(), 2u);
   EXPECT_EQ(dead[0].topic, "payment-commands.dlq");
   EXPECT_EQ(dead[0].payload, "{not json");

@@ -57,7 +57,7 @@ KafkaEventPublisher::~KafkaEventPublisher() {
 struct KafkaEventPublisher::Batch {
   std::mutex mu;
   std::condition_variable cv;
-  size_t pending = 0;      // guarded by mu
+  size_t pending = 0;       // guarded by mu
   std::string first_error;  // guarded by mu
 };
 
@@ -163,8 +163,7 @@ Status KafkaEventPublisher::PublishAll(std::span<const OutgoingEvent> events,
     }
   }
   std::unique_lock lock(batch->mu);
-  const bool all_reported =
-      batch->cv.wait_for(lock, timeout, [&] { return batch->pending == 0; });
+  const bool all_reported = batch->cv.wait_for(lock, timeout, [&] { return batch->pending == 0; });
   if (!queued.ok()) return queued;
   if (!all_reported) {
     return Unavailable(std::to_string(batch->pending) + " of " + std::to_string(events.size()) +

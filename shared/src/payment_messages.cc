@@ -24,8 +24,8 @@ constexpr EnumNameTable<PaymentResultType, 5> kResultNames{{
 
 constexpr auto kExact = [](std::string_view a, std::string_view b) { return a == b; };
 
-nlohmann::json Envelope(const std::string& event_id, std::string_view type,
-                        const std::string& at, const EventSource& source) {
+nlohmann::json Envelope(const std::string& event_id, std::string_view type, const std::string& at,
+                        const EventSource& source) {
   return {{"event_id", event_id},
           {"event_type", type},
           {"event_timestamp", at},
@@ -71,7 +71,8 @@ StatusOr<T> Decode(std::string_view json, Body body) {
     if (j.is_discarded()) return InvalidArgument("not valid JSON");
     if (!j.is_object()) return InvalidArgument("not a JSON object");
     if (Integer(j, "schema_version", 1) != kEventSchemaVersion) {
-      return InvalidArgument("schema_version " + std::to_string(j["schema_version"].get<int64_t>()) +
+      return InvalidArgument("schema_version " +
+                             std::to_string(j["schema_version"].get<int64_t>()) +
                              " is not supported");
     }
     return body(j);
@@ -96,8 +97,7 @@ OutgoingEvent EncodePaymentCommand(const PaymentCommand& c, const EventSource& s
   j["amount_cents"] = c.amount_cents;
   j["provider_npi"] = c.provider_npi;
   j["attempt"] = c.attempt;
-  return OutgoingEvent{std::string(topics::kPaymentCommands), c.claim_id, c.event_id, j.dump(),
-                       {}};
+  return OutgoingEvent{std::string(topics::kPaymentCommands), c.claim_id, c.event_id, j.dump(), {}};
 }
 
 OutgoingEvent EncodePaymentResult(const PaymentResult& r, const EventSource& source) {

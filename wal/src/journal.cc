@@ -115,8 +115,8 @@ Status ApplyRowChange(claims::SqliteDatabase& db, const std::vector<StateTable>&
                                    " and an integer version");
   }
   if (change.deleted) {
-    StatusOr<claims::SqliteStatement*> s = db.Prepare("DELETE FROM " + t->name + " WHERE " +
-                                                      t->key_column + " = ?1 AND version < ?2");
+    StatusOr<claims::SqliteStatement*> s =
+        db.Prepare("DELETE FROM " + t->name + " WHERE " + t->key_column + " = ?1 AND version < ?2");
     if (!s.ok()) return s.status();
     CLAIMS_RETURN_IF_ERROR(BindValue(*s, 1, row[t->key_column], t->key_column));
     (*s)->Bind(2, row["version"].get<int64_t>());
@@ -270,8 +270,8 @@ StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options,
       return SetAppliedLsn(sql, options.wal_id, last);
     });
     if (!replayed.ok()) {
-      return claims::Internal("cannot replay WAL " + options.wal_dir + " into " +
-                              options.db_path + ": " + replayed.ToString());
+      return claims::Internal("cannot replay WAL " + options.wal_dir + " into " + options.db_path +
+                              ": " + replayed.ToString());
     }
   }
   if (r.replayed_entries > 0) {
@@ -301,8 +301,7 @@ Status Journal::Execute(Command command) {
   pending->command = std::move(command);
   std::unique_lock lock(mu_);
   if (!failure_.ok()) {
-    return claims::Unavailable("the journal stopped after an error: " +
-                                      failure_.ToString());
+    return claims::Unavailable("the journal stopped after an error: " + failure_.ToString());
   }
   if (stopping_) return claims::Unavailable("the journal is shutting down");
   queue_.push_back(pending);
@@ -322,9 +321,9 @@ std::vector<Status> Journal::ExecuteAll(std::vector<Command> commands) {
   std::unique_lock lock(mu_);
   if (!failure_.ok() || stopping_) {
     const Status refused =
-        stopping_ ? claims::Unavailable("the journal is shutting down")
-                  : claims::Unavailable("the journal stopped after an error: " +
-                                        failure_.ToString());
+        stopping_
+            ? claims::Unavailable("the journal is shutting down")
+            : claims::Unavailable("the journal stopped after an error: " + failure_.ToString());
     for (Status& r : results) r = refused;
     return results;
   }

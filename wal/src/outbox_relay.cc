@@ -31,8 +31,8 @@ StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(Journal& journal,
   return relay;
 }
 
-OutboxRelay::OutboxRelay(Journal& journal, claims::EventPublisher& publisher,
-                         RelayOptions options, prometheus::Registry& metrics)
+OutboxRelay::OutboxRelay(Journal& journal, claims::EventPublisher& publisher, RelayOptions options,
+                         prometheus::Registry& metrics)
     : journal_(journal),
       publisher_(publisher),
       options_(std::move(options)),

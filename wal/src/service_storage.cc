@@ -21,8 +21,8 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   s->wal_dir_ = ServiceWalDir(config.data_dir, config.service, config.instance_id);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(s->database_path_).parent_path(), ec);
-  if (ec) return claims::Internal("cannot create " + s->database_path_ + "'s directory: " +
-                                  ec.message());
+  if (ec)
+    return claims::Internal("cannot create " + s->database_path_ + "'s directory: " + ec.message());
   auto db = claims::SqliteDatabase::Open(s->database_path_);
   if (!db.ok()) return db.status();
   CLAIMS_RETURN_IF_ERROR((*db)->Migrate(config.migrations));
@@ -63,14 +63,14 @@ std::vector<claims::ReadinessCheck> ServiceStorage::ReadinessChecks() {
   std::shared_ptr<claims::LockedDatabase> reads = reads_;
   Journal* journal = journal_.get();
   claims::KafkaEventPublisher* producer = publisher_.get();
-  return {{"database",
-           [reads] {
-             std::lock_guard lock(reads->mu);
-             return reads->db->Exec("SELECT 1");
-           }},
-          {"wal", [journal] { return journal->failure(); }},
-          {"broker",
-           [producer] { return producer->CheckBroker(std::chrono::milliseconds(1000)); }}};
+  return {
+      {"database",
+       [reads] {
+         std::lock_guard lock(reads->mu);
+         return reads->db->Exec("SELECT 1");
+       }},
+      {"wal", [journal] { return journal->failure(); }},
+      {"broker", [producer] { return producer->CheckBroker(std::chrono::milliseconds(1000)); }}};
 }
 
 }  // namespace wal

@@ -31,8 +31,9 @@ std::string FreshDir(const std::string& name) {
 void CreateSchema(const std::string& db_path) {
   auto db = claims::SqliteDatabase::Open(db_path);
   ASSERT_TRUE(db.ok());
-  ASSERT_TRUE((*db)->Exec("CREATE TABLE IF NOT EXISTS items (item_id TEXT PRIMARY KEY, "
-                          "value TEXT NOT NULL UNIQUE, version INTEGER NOT NULL)")
+  ASSERT_TRUE((*db)
+                  ->Exec("CREATE TABLE IF NOT EXISTS items (item_id TEXT PRIMARY KEY, "
+                         "value TEXT NOT NULL UNIQUE, version INTEGER NOT NULL)")
                   .ok());
 }
 
@@ -122,7 +123,8 @@ TEST(JournalTest, OlderVersionNeverOverwritesNewer) {
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "three@3");
   ASSERT_TRUE((*j)->Execute([](JournalTxn& txn) {
                     return txn.Remove("items", {{"item_id", "a"}, {"version", 3}});
-                  }).ok());
+                  })
+                  .ok());
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "three@3") << "a delete must be newer";
 }
 
@@ -222,8 +224,8 @@ TEST(OutboxRelayTest, PublishesInLsnOrderAndResumesFromItsRecordedPosition) {
   auto relay = OutboxRelay::Start(**j, publisher, relay_options, metrics);
   ASSERT_TRUE((*relay)->WaitPublished(7, std::chrono::seconds(10)));
   std::lock_guard lock(publisher.mu);
-  EXPECT_EQ(publisher.published, (std::vector<std::string>{"a/v1", "a/v2", "a/v3", "a/v4", "a/v5",
-                                                           "b/v1", "b/v2"}));
+  EXPECT_EQ(publisher.published,
+            (std::vector<std::string>{"a/v1", "a/v2", "a/v3", "a/v4", "a/v5", "b/v1", "b/v2"}));
 }
 
 }  // namespace

@@ -9,10 +9,10 @@
 
 #include <prometheus/registry.h>
 
+#include "claim_service/saga_orchestrator.h"
 #include "shared/clock.h"
 #include "shared/http_server.h"
 #include "shared/kafka_config.h"
-#include "claim_service/saga_orchestrator.h"
 #include "shared/status.h"
 #include "wal/log.h"
 
@@ -27,7 +27,7 @@ struct ClaimServiceConfig {
   std::string instance_id = "claim-1";  // names this instance's WAL, events and logs
   wal::FsyncPolicy fsync = wal::FsyncPolicy::kAlways;
   SagaSettings saga;
-  int top_providers_per_minute = 10;  // per client
+  int top_providers_per_minute = 10;         // per client
   std::chrono::milliseconds saga_tick{100};  // how often due retries and deadlines are looked at
 };
 

@@ -24,11 +24,11 @@ struct Claim {
   ClaimSubmission submission;
   Money net_fee;
   ClaimState status = ClaimState::kSubmitted;
-  std::optional<ClaimState> failed_in;  // for COMPENSATION_FAILED: the state that failed
-  std::string reason;                   // why it was rejected or failed, "" otherwise
-  std::string payment_id;               // the gateway idempotency key, once payment is asked
-  int attempts = 0;                     // commands sent for the current step
-  std::optional<int64_t> deadline_us;   // payment must settle by then
+  std::optional<ClaimState> failed_in;   // for COMPENSATION_FAILED: the state that failed
+  std::string reason;                    // why it was rejected or failed, "" otherwise
+  std::string payment_id;                // the gateway idempotency key, once payment is asked
+  int attempts = 0;                      // commands sent for the current step
+  std::optional<int64_t> deadline_us;    // payment must settle by then
   std::optional<int64_t> next_check_us;  // when the saga looks at the claim again
   int64_t version = 0;
   std::string created_at;

@@ -15,8 +15,7 @@ namespace claims {
 class PolicyService {
  public:
   // All references must outlive the service.
-  PolicyService(wal::Journal& journal, PolicyStore& reads, const Clock& clock,
-                EventSource source);
+  PolicyService(wal::Journal& journal, PolicyStore& reads, const Clock& clock, EventSource source);
 
   // Stores a new policy (id assigned, version 1) with POLICY_CREATED.
   // Errors: kConflict (member pair taken), kInternal.

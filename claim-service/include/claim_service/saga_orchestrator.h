@@ -32,9 +32,9 @@ namespace claims {
 
 struct SagaSettings {
   std::chrono::milliseconds payment_deadline{30000};  // from submission to settlement
-  std::chrono::milliseconds answer_timeout{5000};  // no answer: send again (doubling each time)
-  std::chrono::milliseconds backoff_base{200};     // first retry after a transient failure
-  std::chrono::milliseconds backoff_cap{30000};    // the longest wait between two sendings
+  std::chrono::milliseconds answer_timeout{5000};     // no answer: send again (doubling each time)
+  std::chrono::milliseconds backoff_base{200};        // first retry after a transient failure
+  std::chrono::milliseconds backoff_cap{30000};       // the longest wait between two sendings
   int max_compensation_attempts = 5;
   uint64_t jitter_seed = 0;  // 0: seeded from the system
 };

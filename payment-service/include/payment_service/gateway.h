@@ -54,12 +54,12 @@ class PaymentGateway {
 };
 
 struct GatewaySettings {
-  std::string ledger_path;                  // the shared ledger's SQLite file
-  std::set<std::string> declined_npis;      // charges for these providers are declined
-  int64_t max_amount_cents = 0;             // charges above are declined; 0: no limit
-  double transient_failure_rate = 0.0;      // of requests, from 0 to 1
-  std::chrono::milliseconds latency{0};     // per Process call
-  uint64_t seed = 0;                        // 0: from the system
+  std::string ledger_path;               // the shared ledger's SQLite file
+  std::set<std::string> declined_npis;   // charges for these providers are declined
+  int64_t max_amount_cents = 0;          // charges above are declined; 0: no limit
+  double transient_failure_rate = 0.0;   // of requests, from 0 to 1
+  std::chrono::milliseconds latency{0};  // per Process call
+  uint64_t seed = 0;                     // 0: from the system
 };
 
 class SimulatedGateway final : public PaymentGateway {

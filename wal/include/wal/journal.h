@@ -43,7 +43,7 @@ struct StateTable {
   std::string name;
   std::string key_column;
   std::vector<std::string> columns;  // including key_column and "version"
-  std::string upsert_sql;  // filled by the journal; built on each use when empty
+  std::string upsert_sql;            // filled by the journal; built on each use when empty
 };
 
 // What one entry carries: row changes in order, then the events to publish.
@@ -112,8 +112,8 @@ struct JournalOptions {
   std::string wal_id;   // names the WAL in the applied-LSN table (the instance id)
   std::string db_path;  // the service's SQLite file; the journal opens its own connection
   std::vector<StateTable> tables;
-  Options log;              // fsync policy, segment size, clock
-  size_t max_batch = 512;   // commands per transaction
+  Options log;             // fsync policy, segment size, clock
+  size_t max_batch = 512;  // commands per transaction
 };
 
 struct JournalOpenReport {

@@ -40,8 +40,8 @@ class ServiceStorage {
  public:
   // Errors: those of the database (kFailedPrecondition when it is newer than this build), the
   // WAL (kFailedPrecondition when another process holds it or it is corrupt) and Kafka settings.
-  static claims::StatusOr<std::unique_ptr<ServiceStorage>> Open(
-      const ServiceStorageConfig& config, prometheus::Registry& metrics);
+  static claims::StatusOr<std::unique_ptr<ServiceStorage>> Open(const ServiceStorageConfig& config,
+                                                                prometheus::Registry& metrics);
   ~ServiceStorage();  // Close()
 
   // Publishes what is committed (one attempt), then closes the relay and the WAL. Idempotent;
