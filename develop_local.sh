@@ -30,7 +30,8 @@ case "$command" in
     bash bootstrap.sh release
     bash scripts/bench_policies.sh build/release "$@"
     echo "== WAL: durable appends (walctl bench) in $PWD/data/wal-bench"
-    exec build/release/wal/walctl bench data/wal-bench
+    build/release/wal/walctl bench data/wal-bench
+    exec bash scripts/bench_saga.sh build/release
     ;;
   help | -h | --help) usage ;;
   *)
