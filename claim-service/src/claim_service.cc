@@ -142,7 +142,8 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   auto parts = std::make_unique<Parts>();
   StatusOr<std::unique_ptr<wal::ServiceStorage>> storage = wal::ServiceStorage::Open(
       {"claim-service", "claims.sqlite", config.data_dir, config.instance_id,
-       ClaimServiceMigrations(), ClaimServiceTables(), config.fsync, config.kafka, &clock},
+       ClaimServiceMigrations(), ClaimServiceTables(), config.fsync, config.kafka, &clock,
+       config.snapshot_interval, config.snapshots_keep},
       parts->metrics);
   if (!storage.ok()) return storage.status();
   parts->storage = std::move(*storage);
@@ -160,6 +161,7 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
                   parts->top_providers_limit.get(), &clock},
                  &parts->router);
   AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);
+  store.AddAdminRoutes(&parts->router);
 
   StatusOr<std::unique_ptr<KafkaConsumer>> consumer =
       KafkaConsumer::Create(config.kafka, "claim-service", {std::string(topics::kPaymentEvents)});

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   wal::ParseFsyncPolicy(flags.fsync, &config.fsync);
+  config.snapshot_interval = std::chrono::seconds(flags.snapshot_interval_s);
+  config.snapshots_keep = flags.snapshots_keep;
   config.saga.payment_deadline = std::chrono::milliseconds(deadline_ms);
   config.saga.answer_timeout = std::chrono::milliseconds(answer_ms);
   config.saga.backoff_base = std::chrono::milliseconds(backoff_ms);

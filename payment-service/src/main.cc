@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   wal::ParseFsyncPolicy(flags.fsync, &config.fsync);
+  config.snapshot_interval = std::chrono::seconds(flags.snapshot_interval_s);
+  config.snapshots_keep = flags.snapshots_keep;
   g.latency = std::chrono::milliseconds(latency_ms);
   std::stringstream npis(declined);
   for (std::string npi; std::getline(npis, npi, ',');) {

@@ -79,7 +79,8 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentSer
   auto parts = std::make_unique<Parts>();
   StatusOr<std::unique_ptr<wal::ServiceStorage>> storage = wal::ServiceStorage::Open(
       {"payment-service", "payments.sqlite", config.data_dir, config.instance_id,
-       PaymentServiceMigrations(), PaymentServiceTables(), config.fsync, config.kafka, &clock},
+       PaymentServiceMigrations(), PaymentServiceTables(), config.fsync, config.kafka, &clock,
+       config.snapshot_interval, config.snapshots_keep},
       parts->metrics);
   if (!storage.ok()) return storage.status();
   parts->storage = std::move(*storage);
@@ -99,6 +100,7 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentSer
 
   AddPaymentRoutes(store.reads(), &parts->router);
   AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);
+  store.AddAdminRoutes(&parts->router);
 
   StatusOr<std::unique_ptr<KafkaConsumer>> consumer = KafkaConsumer::Create(
       config.kafka, "payment-service", {std::string(topics::kPaymentCommands)});

@@ -153,6 +153,32 @@ Status SqliteDatabase::Migrate(std::span<const Migration> migrations) {
   return Status::Ok();
 }
 
+Status SqliteDatabase::BackupTo(const std::string& dest_path) {
+  sqlite3* dest = nullptr;
+  int rc = sqlite3_open_v2(dest_path.c_str(), &dest,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string why = dest ? sqlite3_errmsg(dest) : "out of memory";
+    sqlite3_close(dest);
+    return Internal("cannot create " + dest_path + ": " + why);
+  }
+  sqlite3_backup* backup = sqlite3_backup_init(dest, "main", db_, "main");
+  if (backup == nullptr) {
+    const std::string why = sqlite3_errmsg(dest);
+    sqlite3_close(dest);
+    return Internal("cannot start a backup to " + dest_path + ": " + why);
+  }
+  rc = sqlite3_backup_step(backup, -1);
+  const int finished = sqlite3_backup_finish(backup);
+  const std::string why = sqlite3_errmsg(dest);
+  sqlite3_close(dest);
+  if (rc != SQLITE_DONE || finished != SQLITE_OK) {
+    return Internal("backup to " + dest_path + " failed: " + why);
+  }
+  return Status::Ok();
+}
+
 Status SqliteDatabase::LastError(std::string_view what) const {
   return StatusFromSqlite(db_, sqlite3_extended_errcode(db_), what);
 }

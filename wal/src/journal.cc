@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "shared/json_log.h"
+#include "wal/snapshot.h"
 
 namespace wal {
 
@@ -147,7 +148,52 @@ Status EnsureJournalTables(claims::SqliteDatabase& db) {
   return db.Exec(
       "CREATE TABLE IF NOT EXISTS wal_applied (wal_id TEXT PRIMARY KEY, lsn INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS relay_positions (wal_id TEXT PRIMARY KEY, "
-      "lsn INTEGER NOT NULL)");
+      "lsn INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS journal_tables (name TEXT PRIMARY KEY, key_column TEXT NOT "
+      "NULL, columns TEXT NOT NULL)");
+}
+
+Status RecordStateTables(claims::SqliteDatabase& db, const std::vector<StateTable>& tables) {
+  for (const StateTable& t : tables) {
+    StatusOr<claims::SqliteStatement*> s = db.Prepare(
+        "INSERT INTO journal_tables (name, key_column, columns) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT(name) DO UPDATE SET key_column = excluded.key_column, "
+        "columns = excluded.columns");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, std::string_view(t.name))
+        .Bind(2, std::string_view(t.key_column))
+        .Bind(3, std::string_view(nlohmann::json(t.columns).dump()));
+    const Status run = (*s)->Run();
+    (*s)->Reset();
+    CLAIMS_RETURN_IF_ERROR(run);
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<StateTable>> LoadStateTables(claims::SqliteDatabase& db) {
+  StatusOr<claims::SqliteStatement*> s =
+      db.Prepare("SELECT name, key_column, columns FROM journal_tables ORDER BY name");
+  if (!s.ok()) return s.status();
+  std::vector<StateTable> tables;
+  for (;;) {
+    StatusOr<bool> row = (*s)->Step();
+    if (!row.ok()) {
+      (*s)->Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    StateTable t{(*s)->ColumnText(0), (*s)->ColumnText(1), {}, ""};
+    const auto columns = nlohmann::json::parse((*s)->ColumnText(2), nullptr, false);
+    if (!columns.is_array()) {
+      (*s)->Reset();
+      return claims::Internal("journal_tables has unreadable columns for " + t.name);
+    }
+    for (const auto& c : columns) t.columns.push_back(c.get<std::string>());
+    t.upsert_sql = BuildUpsertSql(t);
+    tables.push_back(std::move(t));
+  }
+  (*s)->Reset();
+  return tables;
 }
 
 StatusOr<uint64_t> ReadLsn(claims::SqliteDatabase& db, const std::string& table,
@@ -234,6 +280,8 @@ StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options,
   CLAIMS_RETURN_IF_ERROR(sql.Exec("PRAGMA synchronous = NORMAL"));
   CLAIMS_RETURN_IF_ERROR(sql.Exec("PRAGMA cache_size = -65536"));  // 64 MiB
   CLAIMS_RETURN_IF_ERROR(EnsureJournalTables(sql));
+  CLAIMS_RETURN_IF_ERROR(RecordStateTables(sql, journal->options_.tables));
+  CLAIMS_RETURN_IF_ERROR(WriteWalId(options.wal_dir, options.wal_id));
 
   // Replay what the database misses, in transactions of a bounded number of entries.
   StatusOr<uint64_t> applied = AppliedLsn(sql, options.wal_id);

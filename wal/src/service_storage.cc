@@ -2,6 +2,9 @@
 
 #include <filesystem>
 
+#include "shared/http_problem.h"
+#include "shared/json_log.h"
+
 namespace wal {
 
 std::string ServiceDatabasePath(const std::string& data_dir, const std::string& service,
@@ -17,6 +20,9 @@ std::string ServiceWalDir(const std::string& data_dir, const std::string& servic
 claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
     const ServiceStorageConfig& config, prometheus::Registry& metrics) {
   std::unique_ptr<ServiceStorage> s(new ServiceStorage());
+  s->config_ = config;
+  s->metrics_ = &metrics;
+  s->snapshot_dir_ = (std::filesystem::path(config.data_dir) / config.service / "snapshots").string();
   s->database_path_ = ServiceDatabasePath(config.data_dir, config.service, config.database_file);
   s->wal_dir_ = ServiceWalDir(config.data_dir, config.service, config.instance_id);
   std::error_code ec;
@@ -49,14 +55,119 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   auto relay = OutboxRelay::Start(*s->journal_, *s->publisher_, relay_options, metrics);
   if (!relay.ok()) return relay.status();
   s->relay_ = std::move(*relay);
+  s->background_ = std::thread([p = s.get()] { p->Background(); });
   return s;
 }
 
 ServiceStorage::~ServiceStorage() { Close(); }
 
 void ServiceStorage::Close() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (background_.joinable()) background_.join();
   relay_.reset();  // publishes what is committed (one attempt)
   journal_.reset();
+}
+
+void ServiceStorage::Background() {
+  using Clock = std::chrono::steady_clock;
+  auto next_snapshot = Clock::now() + config_.snapshot_interval;
+  auto next_adoption = Clock::now();  // at start, then every adopt_interval
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    const auto now = Clock::now();
+    if (config_.adopt_interval.count() > 0 && now >= next_adoption) {
+      lock.unlock();
+      AdoptOrphans();
+      lock.lock();
+      next_adoption = Clock::now() + config_.adopt_interval;
+      continue;
+    }
+    if (config_.snapshot_interval.count() > 0 && now >= next_snapshot) {
+      lock.unlock();
+      auto taken = Snapshot();
+      if (!taken.ok()) {
+        claims::Log(claims::LogLevel::kError, "periodic snapshot failed",
+                    {{"error", taken.status().ToString()}});
+      }
+      lock.lock();
+      next_snapshot = Clock::now() + config_.snapshot_interval;
+      continue;
+    }
+    auto wake = Clock::now() + std::chrono::seconds(1);
+    cv_.wait_until(lock, wake, [&] { return stop_; });
+  }
+}
+
+claims::StatusOr<SnapshotInfo> ServiceStorage::Snapshot() {
+  std::lock_guard lock(snapshot_mu_);
+  const std::string wal_id = config_.service + "/" + config_.instance_id;
+  auto info = TakeSnapshot(database_path_, wal_id, snapshot_dir_, &journal_->log());
+  if (!info.ok()) return info.status();
+  const int pruned = PruneSnapshots(snapshot_dir_, config_.snapshots_keep);
+  int removed_segments = 0;
+  auto retain = RetainFrom(snapshot_dir_, wal_id, relay_->published_lsn());
+  if (retain.ok() && *retain > 0) {
+    auto removed = journal_->log().TruncateBefore(*retain + 1);
+    if (removed.ok()) removed_segments = *removed;
+  }
+  claims::Log(claims::LogLevel::kInfo, "snapshot taken",
+              {{"snapshot", info->path},
+               {"lsn", info->lsn},
+               {"snapshots_removed", pruned},
+               {"wal_segments_removed", removed_segments}});
+  return info;
+}
+
+int ServiceStorage::AdoptOrphans() {
+  const std::filesystem::path root = std::filesystem::path(config_.data_dir) / config_.service / "wal";
+  int drained = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    const std::string dir = entry.path().string();
+    if (!entry.is_directory() || dir == wal_dir_) continue;
+    const std::string wal_id = ReadWalId(dir);
+    if (wal_id.empty()) continue;
+    JournalOptions options;
+    options.wal_dir = dir;
+    options.wal_id = wal_id;
+    options.db_path = database_path_;
+    options.tables = config_.tables;
+    options.log.fsync = config_.fsync;
+    options.log.clock = config_.clock;
+    JournalOpenReport report;
+    auto orphan = Journal::Open(options, &report);
+    if (!orphan.ok()) continue;  // its instance holds it (or it cannot be opened: logged there)
+    RelayOptions relay_options;
+    relay_options.db_path = database_path_;
+    prometheus::Registry scratch;  // the orphan's relay counts apart from this instance's
+    auto relay = OutboxRelay::Start(**orphan, *publisher_, relay_options, scratch);
+    if (!relay.ok()) continue;
+    const uint64_t target = (*orphan)->log().durable_lsn();
+    const bool published = (*relay)->WaitPublished(target, std::chrono::seconds(30));
+    claims::Log(published ? claims::LogLevel::kInfo : claims::LogLevel::kWarn,
+                published ? "adopted an orphaned WAL: applied and published"
+                          : "adopted an orphaned WAL: applied; publishing not finished",
+                {{"wal_dir", dir},
+                 {"wal_id", wal_id},
+                 {"replayed_entries", report.replayed_entries},
+                 {"last_lsn", target}});
+    relay->reset();
+    orphan->reset();
+    ++drained;
+  }
+  return drained;
+}
+
+void ServiceStorage::AddAdminRoutes(claims::Router* router) {
+  router->Add("POST", "/admin/snapshot", [this](const claims::HttpRequest&) {
+    auto info = Snapshot();
+    if (!info.ok()) return claims::ProblemFromStatus(info.status());
+    return claims::JsonResponse(201, {{"snapshot", info->path}, {"lsn", info->lsn}});
+  });
 }
 
 std::vector<claims::ReadinessCheck> ServiceStorage::ReadinessChecks() {

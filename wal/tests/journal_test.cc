@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <thread>
 
 #include "wal/outbox_relay.h"
+#include "wal/snapshot.h"
 
 namespace wal {
 namespace {
@@ -226,6 +228,95 @@ TEST(OutboxRelayTest, PublishesInLsnOrderAndResumesFromItsRecordedPosition) {
   std::lock_guard lock(publisher.mu);
   EXPECT_EQ(publisher.published,
             (std::vector<std::string>{"a/v1", "a/v2", "a/v3", "a/v4", "a/v5", "b/v1", "b/v2"}));
+}
+
+}  // namespace
+}  // namespace wal
+
+namespace wal {
+namespace {
+
+// Every row of every table but relay_positions (which a restore may leave behind: events are
+// then published again, and consumers deduplicate), as text, sorted.
+std::vector<std::string> Dump(const std::string& db_path) {
+  auto db = claims::SqliteDatabase::Open(db_path);
+  std::vector<std::string> tables;
+  {
+    auto s = (*db)->Prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'relay_positions' "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY name");
+    while (*(*s)->Step()) tables.push_back((*s)->ColumnText(0));
+    (*s)->Reset();
+  }
+  std::vector<std::string> rows;
+  for (const std::string& t : tables) {
+    auto cols =
+        (*db)->Prepare("SELECT group_concat(name, ', ') FROM pragma_table_info('" + t + "')");
+    (void)(*cols)->Step();
+    const std::string list = (*cols)->ColumnText(0);
+    (*cols)->Reset();
+    auto s = (*db)->Prepare("SELECT '" + t + "' || ': ' || json_array(" + list + ") FROM " + t);
+    while (*(*s)->Step()) rows.push_back((*s)->ColumnText(0));
+    (*s)->Reset();
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+TEST(RestoreTest, RebuiltDatabaseEqualsTheLostOneTableByTable) {
+  const std::string dir = FreshDir("restore");
+  CreateSchema(dir + "/state.sqlite");
+  JournalOptions a = OptionsFor(dir);
+  JournalOptions b = OptionsFor(dir);
+  b.wal_dir = dir + "/wal-b";
+  b.wal_id = "test-b";
+  auto ja = Journal::Open(a);
+  auto jb = Journal::Open(b);
+  ASSERT_TRUE(ja.ok() && jb.ok());
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(PutItem(**ja, "a" + std::to_string(i), "va" + std::to_string(i), 1).ok());
+    ASSERT_TRUE(PutItem(**jb, "b" + std::to_string(i), "vb" + std::to_string(i), 1).ok());
+  }
+  auto snapshot = TakeSnapshot(dir + "/state.sqlite", "test", dir + "/snapshots", &(*ja)->log());
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  EXPECT_EQ(snapshot->lsn, 50u);
+  // After the snapshot: updates across both WALs, a delete, new rows.
+  for (int i = 0; i < 50; i += 2) {
+    ASSERT_TRUE(PutItem(**jb, "a" + std::to_string(i), "va" + std::to_string(i) + "-2", 2).ok());
+    ASSERT_TRUE(PutItem(**ja, "c" + std::to_string(i), "vc" + std::to_string(i), 1).ok());
+  }
+  ASSERT_TRUE((*ja)->Execute([](JournalTxn& txn) {
+                    return txn.Remove("items", {{"item_id", "b7"}, {"version", 2}});
+                  }).ok());
+  ja->reset();
+  jb->reset();
+  const std::vector<std::string> lost = Dump(dir + "/state.sqlite");
+
+  auto report = RestoreDatabase(snapshot->path, {dir + "/wal", dir + "/wal-b"},
+                                dir + "/rebuilt.sqlite");
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->entries_applied, 51u);
+  EXPECT_EQ(Dump(dir + "/rebuilt.sqlite"), lost);
+  EXPECT_EQ(RestoreDatabase(snapshot->path, {dir + "/wal"}, dir + "/rebuilt.sqlite")
+                .status()
+                .code(),
+            StatusCode::kFailedPrecondition)
+      << "restore never overwrites";
+}
+
+TEST(RestoreTest, SegmentsAreKeptForTheOldestSnapshotAndTheRelay) {
+  const std::string dir = FreshDir("retain");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  for (int i = 1; i <= 10; ++i) ASSERT_TRUE(PutItem(**j, "a", "v" + std::to_string(i), i).ok());
+  ASSERT_TRUE(TakeSnapshot(dir + "/state.sqlite", "test", dir + "/snaps", nullptr).ok());
+  for (int i = 11; i <= 20; ++i) ASSERT_TRUE(PutItem(**j, "a", "v" + std::to_string(i), i).ok());
+  ASSERT_TRUE(TakeSnapshot(dir + "/state.sqlite", "test", dir + "/snaps", nullptr).ok());
+  EXPECT_EQ(ListSnapshots(dir + "/snaps").size(), 2u);
+  EXPECT_EQ(*RetainFrom(dir + "/snaps", "test", 100), 10u) << "the oldest snapshot holds 10";
+  EXPECT_EQ(*RetainFrom(dir + "/snaps", "test", 4), 4u) << "the relay is further behind";
+  EXPECT_EQ(PruneSnapshots(dir + "/snaps", 1), 1);
+  EXPECT_EQ(*RetainFrom(dir + "/snaps", "test", 100), 20u);
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ struct ClaimServiceConfig {
   KafkaSettings kafka;
   std::string instance_id = "claim-1";  // names this instance's WAL, events and logs
   wal::FsyncPolicy fsync = wal::FsyncPolicy::kAlways;
+  std::chrono::seconds snapshot_interval{300};  // 0: only on demand (POST /admin/snapshot)
+  int snapshots_keep = 3;
   SagaSettings saga;
   int top_providers_per_minute = 10;         // per client
   std::chrono::milliseconds saga_tick{100};  // how often due retries and deadlines are looked at

@@ -27,6 +27,8 @@ struct PaymentServiceConfig {
   KafkaSettings kafka;
   std::string instance_id = "payment-1";
   wal::FsyncPolicy fsync = wal::FsyncPolicy::kAlways;
+  std::chrono::seconds snapshot_interval{300};  // 0: only on demand (POST /admin/snapshot)
+  int snapshots_keep = 3;
   GatewaySettings gateway;
   size_t max_batch = 500;  // commands per consumed batch
 };

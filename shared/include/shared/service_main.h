@@ -22,6 +22,8 @@ struct CommonFlags {
   std::string port_file;
   std::string fsync = "always";
   int drain_ms = 10000;
+  int snapshot_interval_s = 300;
+  int snapshots_keep = 3;
 };
 
 // Adds the flags every service has. `prefix` names the service's own variables
@@ -75,6 +77,15 @@ inline void AddCommonFlags(CLI::App& app, const std::string& prefix, HttpServerO
   app.add_option("--fsync", flags->fsync, "WAL fsync policy: always, interval or none")
       ->envname("WAL_FSYNC")
       ->check(CLI::IsMember({"always", "interval", "none"}))
+      ->capture_default_str();
+  app.add_option("--snapshot-interval-s", flags->snapshot_interval_s,
+                 "Seconds between database snapshots (0: only POST /admin/snapshot)")
+      ->envname("SNAPSHOT_INTERVAL_S")
+      ->check(CLI::Range(0, 86400 * 7))
+      ->capture_default_str();
+  app.add_option("--snapshots-keep", flags->snapshots_keep, "Snapshots kept (the newest ones)")
+      ->envname("SNAPSHOTS_KEEP")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   app.add_option("--log-level", flags->log_level, "debug, info, warn or error")
       ->envname("LOG_LEVEL")

@@ -97,6 +97,11 @@ class SqliteDatabase {
   // Maps the connection's last error to a Status with `what` as context.
   Status LastError(std::string_view what) const;
 
+  // Copies the whole database into `dest_path` (created or replaced) with SQLite's online
+  // backup API, in one step inside the caller's open read transaction (if any), so the copy is
+  // one consistent state while other connections keep writing.
+  Status BackupTo(const std::string& dest_path);
+
  private:
   explicit SqliteDatabase(sqlite3* db) : db_(db) {}
   sqlite3* db_;

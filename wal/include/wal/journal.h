@@ -69,6 +69,11 @@ claims::StatusOr<JournalRecord> DecodeJournalRecord(std::string_view payload);
 claims::Status ApplyRowChange(claims::SqliteDatabase& db, const std::vector<StateTable>& tables,
                               const RowChange& change);
 
+// The tables a journal writes, recorded in the database (table journal_tables) at open, so
+// tools can apply WAL entries to a copy without knowing the service.
+claims::Status RecordStateTables(claims::SqliteDatabase& db, const std::vector<StateTable>& tables);
+claims::StatusOr<std::vector<StateTable>> LoadStateTables(claims::SqliteDatabase& db);
+
 // The LSN recorded for `wal_id` in `table` (wal_applied or relay_positions; 0 if none), and
 // moving it forward (never back). The tables are created by EnsureJournalTables.
 claims::StatusOr<uint64_t> ReadLsn(claims::SqliteDatabase& db, const std::string& table,

@@ -5,9 +5,18 @@
 // start through here, so they lay out their files and recover the same way:
 //   <data_dir>/<service>/<database_file>          the service's database
 //   <data_dir>/<service>/wal/<instance_id>/       this instance's WAL
+//   <data_dir>/<service>/snapshots/               snapshots of the database (snapshot.h)
+// A background thread takes a snapshot every `snapshot_interval` (keeping the newest
+// `snapshots_keep`, then removing WAL segments that neither the oldest snapshot nor the relay
+// needs), and adopts orphaned WALs: a directory under <service>/wal/ whose lock no process
+// holds (its instance was scaled down or crashed for good) is opened, replayed into the
+// database, its events published, then closed again.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,8 +27,10 @@
 #include "shared/kafka_config.h"
 #include "shared/kafka_publisher.h"
 #include "shared/operational_routes.h"
+#include "shared/http_router.h"
 #include "shared/sqlite_db.h"
 #include "wal/journal.h"
+#include "wal/snapshot.h"
 #include "wal/outbox_relay.h"
 
 namespace wal {
@@ -34,6 +45,9 @@ struct ServiceStorageConfig {
   FsyncPolicy fsync = FsyncPolicy::kAlways;
   claims::KafkaSettings kafka;
   const claims::Clock* clock = nullptr;  // must outlive the storage
+  std::chrono::seconds snapshot_interval{300};  // 0: only on demand
+  int snapshots_keep = 3;
+  std::chrono::seconds adopt_interval{30};  // 0: never adopt
 };
 
 class ServiceStorage {
@@ -51,6 +65,15 @@ class ServiceStorage {
   // Readiness checks for /readyz: "database", "wal", "broker".
   std::vector<claims::ReadinessCheck> ReadinessChecks();
 
+  // Takes a snapshot now, records it in the WAL, prunes old ones and removes WAL segments no
+  // longer needed. Thread-safe (snapshots are taken one at a time).
+  claims::StatusOr<SnapshotInfo> Snapshot();
+  // Adopts and drains every orphaned WAL of the service once. Returns how many were drained.
+  int AdoptOrphans();
+  // POST /admin/snapshot: takes a snapshot; 201 {"snapshot": path, "lsn": n}.
+  void AddAdminRoutes(claims::Router* router);
+  const std::string& snapshot_dir() const { return snapshot_dir_; }
+
   std::shared_ptr<claims::LockedDatabase> reads() const { return reads_; }
   Journal& journal() { return *journal_; }
   claims::KafkaEventPublisher& publisher() { return *publisher_; }
@@ -60,7 +83,16 @@ class ServiceStorage {
 
  private:
   ServiceStorage() = default;
+  void Background();
 
+  ServiceStorageConfig config_;
+  prometheus::Registry* metrics_ = nullptr;
+  std::string snapshot_dir_;
+  std::mutex snapshot_mu_;  // one snapshot at a time
+  std::mutex mu_;           // guards stop_
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread background_;
   std::string database_path_;
   std::string wal_dir_;
   JournalOpenReport report_;

@@ -1,0 +1,64 @@
+// Snapshots of a service's database, and rebuilding a database from a snapshot plus WALs.
+//
+// A snapshot is a consistent copy taken with SQLite's online backup API from a read
+// transaction, so writers are not stopped. It is named by the LSN of the taking instance's WAL
+// that it contains ("snapshot-<20-digit lsn>.sqlite" in the service's snapshot directory) and
+// holds, in its wal_applied table, the LSN of every WAL it contains. The taking instance
+// records it in its WAL (an entry of type kSnapshotEntryType). Format and procedure:
+// wal/docs/journal.md "Snapshots and restore".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "shared/sqlite_db.h"
+#include "shared/status.h"
+#include "wal/log.h"
+
+namespace wal {
+
+inline constexpr uint16_t kSnapshotEntryType = 2;
+
+struct SnapshotInfo {
+  std::string path;
+  uint64_t lsn = 0;  // of `wal_id`, as applied in the snapshot
+};
+
+// Takes a snapshot of `db_path` into `snapshot_dir`, named by the applied LSN of `wal_id`.
+// When `log` is given, the snapshot is recorded in it. Errors: kInternal (I/O, SQLite).
+claims::StatusOr<SnapshotInfo> TakeSnapshot(const std::string& db_path, const std::string& wal_id,
+                                            const std::string& snapshot_dir, Log* log);
+
+// Snapshots in `snapshot_dir`, oldest first.
+std::vector<std::string> ListSnapshots(const std::string& snapshot_dir);
+
+// Removes all but the newest `keep` snapshots (keep >= 1). Returns how many were removed.
+int PruneSnapshots(const std::string& snapshot_dir, int keep);
+
+// The LSN below which `wal_id`'s segments are no longer needed: the smaller of what the oldest
+// kept snapshot holds of that WAL (0 when there is no snapshot) and `relay_position`.
+claims::StatusOr<uint64_t> RetainFrom(const std::string& snapshot_dir, const std::string& wal_id,
+                                      uint64_t relay_position);
+
+// The wal_id a journal wrote into `wal_dir` ("wal_id" file), or "" when there is none.
+std::string ReadWalId(const std::string& wal_dir);
+claims::Status WriteWalId(const std::string& wal_dir, const std::string& wal_id);
+
+struct RestoreReport {
+  uint64_t entries_applied = 0;  // entries past the snapshot's applied LSNs
+  uint64_t rows_applied = 0;
+  double seconds = 0;
+};
+
+// Rebuilds a database at `out_path` (which must not exist) from `snapshot_path` and the WAL
+// directories `wal_dirs` (each with its wal_id file): every durable entry after the applied
+// LSN the snapshot holds for its WAL is applied, the WALs merged in time order, with the same
+// version-checked upsert the services use; the table definitions come from the snapshot
+// (table journal_tables). Errors: kFailedPrecondition (out exists, a WAL is corrupt, has no
+// wal_id, or starts after what the snapshot holds), kInternal.
+claims::StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
+                                                const std::vector<std::string>& wal_dirs,
+                                                const std::string& out_path);
+
+}  // namespace wal

@@ -1,0 +1,202 @@
+#include "wal/snapshot.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "shared/process.h"
+#include "wal/journal.h"
+#include "wal/log_scanner.h"
+
+namespace wal {
+
+using claims::Status;
+using claims::StatusOr;
+
+namespace {
+
+std::string SnapshotName(uint64_t lsn) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "snapshot-%020" PRIu64 ".sqlite", lsn);
+  return name;
+}
+
+bool IsSnapshotName(const std::string& name) {
+  return name.size() == 36 && name.rfind("snapshot-", 0) == 0 &&
+         name.compare(29, 7, ".sqlite") == 0;
+}
+
+}  // namespace
+
+std::string ReadWalId(const std::string& wal_dir) {
+  std::ifstream in(JoinPath(wal_dir, "wal_id"));
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
+Status WriteWalId(const std::string& wal_dir, const std::string& wal_id) {
+  if (ReadWalId(wal_dir) == wal_id) return Status::Ok();
+  return claims::WriteFileAtomically(JoinPath(wal_dir, "wal_id"), wal_id + "\n");
+}
+
+StatusOr<SnapshotInfo> TakeSnapshot(const std::string& db_path, const std::string& wal_id,
+                                    const std::string& snapshot_dir, Log* log) {
+  std::error_code ec;
+  std::filesystem::create_directories(snapshot_dir, ec);
+  if (ec) return claims::Internal("cannot create " + snapshot_dir + ": " + ec.message());
+  StatusOr<std::unique_ptr<claims::SqliteDatabase>> db = claims::SqliteDatabase::Open(db_path);
+  if (!db.ok()) return db.status();
+  // One read transaction: the LSN read and the pages copied are the same state.
+  CLAIMS_RETURN_IF_ERROR((*db)->Exec("BEGIN"));
+  StatusOr<uint64_t> lsn = AppliedLsn(**db, wal_id);
+  const std::string tmp = JoinPath(snapshot_dir, "snapshot.tmp");
+  std::filesystem::remove(tmp, ec);
+  Status copied = lsn.ok() ? (*db)->BackupTo(tmp) : lsn.status();
+  (void)(*db)->Exec("COMMIT");
+  CLAIMS_RETURN_IF_ERROR(copied);
+  SnapshotInfo info{JoinPath(snapshot_dir, SnapshotName(*lsn)), *lsn};
+  std::filesystem::rename(tmp, info.path, ec);
+  if (ec) return claims::Internal("cannot rename " + tmp + ": " + ec.message());
+  CLAIMS_RETURN_IF_ERROR(PosixFileSystem()->SyncDir(snapshot_dir));
+  if (log != nullptr) {
+    const nlohmann::json marker = {{"snapshot", SnapshotName(*lsn)}, {"lsn", *lsn},
+                                   {"wal_id", wal_id}};
+    StatusOr<uint64_t> appended = log->Append({kSnapshotEntryType, 1, marker.dump()});
+    if (!appended.ok()) return appended.status();
+  }
+  return info;
+}
+
+std::vector<std::string> ListSnapshots(const std::string& snapshot_dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(snapshot_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (IsSnapshotName(name)) out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());  // zero-padded LSNs sort in order
+  return out;
+}
+
+int PruneSnapshots(const std::string& snapshot_dir, int keep) {
+  std::vector<std::string> all = ListSnapshots(snapshot_dir);
+  int removed = 0;
+  for (size_t i = 0; i + static_cast<size_t>(std::max(1, keep)) < all.size(); ++i) {
+    std::error_code ec;
+    if (std::filesystem::remove(all[i], ec)) ++removed;
+  }
+  return removed;
+}
+
+StatusOr<uint64_t> RetainFrom(const std::string& snapshot_dir, const std::string& wal_id,
+                              uint64_t relay_position) {
+  const std::vector<std::string> all = ListSnapshots(snapshot_dir);
+  if (all.empty()) return uint64_t{0};
+  StatusOr<std::unique_ptr<claims::SqliteDatabase>> oldest =
+      claims::SqliteDatabase::Open(all.front());
+  if (!oldest.ok()) return oldest.status();
+  StatusOr<uint64_t> held = AppliedLsn(**oldest, wal_id);
+  if (!held.ok()) return held.status();
+  return std::min(*held, relay_position);
+}
+
+StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
+                                        const std::vector<std::string>& wal_dirs,
+                                        const std::string& out_path) {
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (std::filesystem::exists(out_path, ec)) {
+    return claims::FailedPrecondition(out_path + " exists; restore writes a new file");
+  }
+  std::filesystem::copy_file(snapshot_path, out_path, ec);
+  if (ec) return claims::Internal("cannot copy " + snapshot_path + ": " + ec.message());
+  StatusOr<std::unique_ptr<claims::SqliteDatabase>> opened =
+      claims::SqliteDatabase::Open(out_path);
+  if (!opened.ok()) return opened.status();
+  claims::SqliteDatabase& db = **opened;
+  CLAIMS_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = NORMAL"));
+  StatusOr<std::vector<StateTable>> tables = LoadStateTables(db);
+  if (!tables.ok()) return tables.status();
+
+  // Every WAL's entries past what the snapshot holds, merged in time order.
+  struct Pending {
+    uint64_t timestamp_us;
+    size_t wal;
+    uint64_t lsn;
+    std::string payload;
+  };
+  std::vector<Pending> pending;
+  std::vector<std::string> wal_ids;
+  for (size_t w = 0; w < wal_dirs.size(); ++w) {
+    const std::string wal_id = ReadWalId(wal_dirs[w]);
+    if (wal_id.empty()) {
+      return claims::FailedPrecondition(wal_dirs[w] + " has no wal_id file: not a service WAL");
+    }
+    wal_ids.push_back(wal_id);
+    StatusOr<uint64_t> applied = AppliedLsn(db, wal_id);
+    if (!applied.ok()) return applied.status();
+    uint64_t first_seen = 0;
+    StatusOr<ScanResult> scan =
+        ScanLog(PosixFileSystem(), wal_dirs[w], *applied + 1, [&](const Entry& e) {
+          if (first_seen == 0) first_seen = e.lsn;
+          if (e.type == kJournalEntryType) {
+            pending.push_back({e.timestamp_us, w, e.lsn, e.payload});
+          }
+          return true;
+        });
+    if (!scan.ok()) return scan.status();
+    if (scan->damage == Damage::kCorrupt) {
+      return claims::FailedPrecondition("WAL " + wal_dirs[w] + " is corrupt at " +
+                                        scan->damaged_path + " offset " +
+                                        std::to_string(scan->damaged_offset) +
+                                        "; inspect it with walctl verify / dump");
+    }
+    if (scan->last_lsn > *applied && scan->first_lsn > *applied + 1) {
+      return claims::FailedPrecondition(
+          "WAL " + wal_dirs[w] + " starts at LSN " + std::to_string(scan->first_lsn) +
+          " but the snapshot holds it only up to " + std::to_string(*applied) +
+          "; use an older snapshot");
+    }
+  }
+  std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
+    return std::tie(a.timestamp_us, a.wal, a.lsn) < std::tie(b.timestamp_us, b.wal, b.lsn);
+  });
+
+  RestoreReport report;
+  for (size_t i = 0; i < pending.size();) {
+    const size_t end = std::min(pending.size(), i + 5000);
+    std::vector<uint64_t> last(wal_dirs.size(), 0);
+    const Status applied = db.InTransaction([&]() -> Status {
+      for (size_t k = i; k < end; ++k) {
+        StatusOr<JournalRecord> record = DecodeJournalRecord(pending[k].payload);
+        if (!record.ok()) return record.status();
+        for (const RowChange& c : record->changes) {
+          Status s = ApplyRowChange(db, *tables, c);
+          if (s.code() == claims::StatusCode::kConflict) s = Status::Ok();  // as in replay
+          CLAIMS_RETURN_IF_ERROR(s);
+          ++report.rows_applied;
+        }
+        last[pending[k].wal] = std::max(last[pending[k].wal], pending[k].lsn);
+        ++report.entries_applied;
+      }
+      for (size_t w = 0; w < wal_dirs.size(); ++w) {
+        if (last[w] != 0) CLAIMS_RETURN_IF_ERROR(SetAppliedLsn(db, wal_ids[w], last[w]));
+      }
+      return Status::Ok();
+    });
+    CLAIMS_RETURN_IF_ERROR(applied);
+    i = end;
+  }
+  CLAIMS_RETURN_IF_ERROR(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace wal
