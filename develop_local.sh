@@ -4,11 +4,14 @@
 #   bash develop_local.sh test        install what is missing, build with sanitizers, run every test
 #                                     (ctest arguments may follow, e.g. -R PolicyApi)
 #   bash develop_local.sh bench       build and run the benchmarks (results: docs/benchmarks.md)
+#   bash develop_local.sh replay SERVICE [--data-dir DIR] [--snapshot FILE]
+#                                     rebuild claim-service's or payment-service's database from
+#                                     its newest snapshot plus its WALs (services stopped)
 #   bash develop_local.sh help
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 
 command=${1:-help}
 [ $# -gt 0 ] && shift
@@ -32,6 +35,10 @@ case "$command" in
     echo "== WAL: durable appends (walctl bench) in $PWD/data/wal-bench"
     build/release/wal/walctl bench data/wal-bench
     exec bash scripts/bench_saga.sh build/release
+    ;;
+  replay)
+    bash bootstrap.sh release
+    exec bash scripts/replay.sh build/release "$@"
     ;;
   help | -h | --help) usage ;;
   *)

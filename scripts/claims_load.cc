@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
   std::set<std::string> cancelled;     // accepted cancels, guarded by mu
   std::atomic<int> next_batch{0};
   std::atomic<int> failures{0};
+  std::atomic<int> retries{0};
   const int batches = (o.claims + o.batch - 1) / o.batch;
   const auto start = SteadyClock::now();
   std::vector<std::thread> submitters;
@@ -187,27 +188,36 @@ int main(int argc, char** argv) {
   }
   for (auto& t : submitters) t.join();
   const double submit_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
-  std::printf("submitted %zu claims in %.2f s (%d failed requests), %zu cancels accepted\n",
-              claim_ids.size(), submit_s, failures.load(), cancelled.size());
+  std::printf(
+      "submitted %zu claims in %.2f s (%d failed requests, %d retried), %zu cancels accepted\n",
+      claim_ids.size(), submit_s, failures.load(), retries.load(), cancelled.size());
 
   const std::string claims_db = o.data_dir + "/claim-service/claims.sqlite";
-  auto db = claims::SqliteDatabase::Open(claims_db);
-  if (!db.ok()) {
-    std::fprintf(stderr, "%s\n", db.status().ToString().c_str());
-    return 1;
-  }
-  claims::SqliteDatabase& sql = **db;
   const std::string open_states =
       "('SUBMITTED','RESERVED','PAYMENT_REQUESTED','VOID_REQUESTED','REVERSAL_REQUESTED')";
   int64_t open = -1;
   double finish_s = 0;
   const auto deadline = start + std::chrono::seconds(o.timeout_s);
   while (SteadyClock::now() < deadline) {
-    open = QueryInt(sql, "SELECT COUNT(*) FROM claims WHERE status IN " + open_states);
+    // A new connection each time: the file may have been replaced (a database rebuilt by
+    // replay in a chaos run).
+    std::error_code ec;
+    if (std::filesystem::exists(claims_db, ec)) {  // never create it while it is being rebuilt
+      auto poll = claims::SqliteDatabase::Open(claims_db);
+      if (poll.ok()) {
+        open = QueryInt(**poll, "SELECT COUNT(*) FROM claims WHERE status IN " + open_states);
+      }
+    }
     if (open == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   finish_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  auto db = claims::SqliteDatabase::Open(claims_db);
+  if (!db.ok()) {
+    std::fprintf(stderr, "%s\n", db.status().ToString().c_str());
+    return 1;
+  }
+  claims::SqliteDatabase& sql = **db;
 
   // Invariants, from the stores themselves.
   const std::string ledger = o.data_dir + "/payment-gateway/ledger.sqlite";

@@ -2,6 +2,9 @@
 // topic of the catalog created. Prints the bootstrap list, writes it to
 // <data-dir>/broker/bootstrap.servers (read by the services and scripts), and runs until
 // SIGINT or SIGTERM, then removes that file. State is in memory only.
+// For fault tests (scripts/chaos.sh): SIGUSR1 takes every broker down, SIGUSR2 brings them up.
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +16,10 @@
 
 int main(int argc, char** argv) {
   claims::BlockTerminationSignals();
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int sig : {SIGINT, SIGTERM, SIGUSR1, SIGUSR2}) sigaddset(&signals, sig);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
   int brokers = 3;
   std::string data_dir = "data";
   CLI::App app{"embedded-broker: librdkafka's mock Kafka cluster with the product's topics"};
@@ -44,7 +51,18 @@ int main(int argc, char** argv) {
   }
   std::cout << "  bootstrap list written to " << file << std::endl;
 
-  claims::WaitForTerminationSignal();
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGINT || sig == SIGTERM) break;
+    const bool down = sig == SIGUSR1;
+    for (int id = 1; id <= brokers; ++id) {
+      const claims::Status s =
+          down ? (*cluster)->SetBrokerDown(id) : (*cluster)->SetBrokerUp(id);
+      if (!s.ok()) std::cerr << "embedded-broker: " << s.ToString() << "\n";
+    }
+    std::cout << (down ? "brokers down" : "brokers up") << std::endl;
+  }
   std::error_code ec;
   std::filesystem::remove(file, ec);
   return 0;

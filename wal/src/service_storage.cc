@@ -55,6 +55,12 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   auto relay = OutboxRelay::Start(*s->journal_, *s->publisher_, relay_options, metrics);
   if (!relay.ok()) return relay.status();
   s->relay_ = std::move(*relay);
+  // A database can always be rebuilt: if the service has no snapshot yet, the first one is
+  // taken now (the WAL from here on covers the rest).
+  if (ListSnapshots(s->snapshot_dir_).empty()) {
+    auto first = s->Snapshot();
+    if (!first.ok()) return first.status();
+  }
   s->background_ = std::thread([p = s.get()] { p->Background(); });
   return s;
 }
