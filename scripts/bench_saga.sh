@@ -2,7 +2,8 @@
 # Benchmarks the saga end to end: claims/s from submission to a terminal state, and the p50/p99
 # submission-to-PAID latency, with 1 and then 3 payment-service instances, beside the machine's
 # limits measured in the same run (fdatasync, SQLite commit and batch, the raw Kafka producer)
-# and the WAL's durable append rate.
+# and the WAL's durable append rate; then the replay rate of walctl restore (entries/s) beside
+# SQLite's bulk insert rate.
 #   bash scripts/bench_saga.sh BUILD_DIR [--claims N]
 set -euo pipefail
 build_dir=$(cd "${1:?usage: bench_saga.sh BUILD_DIR [--claims N]}" && pwd)
@@ -55,3 +56,9 @@ for payments in 1 3; do
     --claims "$claims" --batch 200 --threads 4 --cancel-share 0 --timeout 600 | grep -E "result|throughput|PASS|FAIL"
   stop_stack
 done
+
+echo "== replay: rebuild claim-service's database from its first snapshot plus its WAL (walctl restore)"
+first_snapshot=$(ls "$work/saga-3/claim-service/snapshots/"snapshot-*.sqlite | sort | head -n 1)
+"$build_dir/wal/walctl" restore --snapshot "$first_snapshot" \
+  --wal "$work/saga-3/claim-service/wal/claim-1" --out "$work/replayed.sqlite"
+echo "(compare entries_per_second with limit sqlite_batch above: rows/s inserted in one transaction)"

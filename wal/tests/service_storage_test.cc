@@ -1,0 +1,83 @@
+// ServiceStorage with the mock Kafka cluster in-process: a WAL left behind by an instance that
+// is gone is adopted by a live one: its entries reach the database and its events the broker.
+#include "wal/service_storage.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "shared/json_log.h"
+#include "shared/mock_kafka_cluster.h"
+#include "testing/topic_reader.h"
+#include "wal/snapshot.h"
+
+namespace wal {
+namespace {
+
+using claims::Status;
+
+constexpr claims::Migration kMigrations[] = {
+    {1,
+     "CREATE TABLE items (item_id TEXT PRIMARY KEY, value TEXT NOT NULL, "
+     "version INTEGER NOT NULL)"}};
+
+TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
+  claims::SetLogLevel(claims::LogLevel::kError);
+  const auto root =
+      std::filesystem::path(::testing::TempDir()) / ("storage_adopt_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  auto cluster = claims::MockKafkaCluster::Start(1);
+  ASSERT_TRUE(cluster.ok());
+  ServiceStorageConfig config;
+  config.service = "test-service";
+  config.database_file = "state.sqlite";
+  config.data_dir = root.string();
+  config.migrations = kMigrations;
+  config.tables = {{"items", "item_id", {"item_id", "value", "version"}, ""}};
+  config.fsync = FsyncPolicy::kNone;
+  config.kafka.bootstrap_servers = (*cluster)->bootstrap_servers();
+  config.snapshot_interval = std::chrono::seconds(0);
+  config.adopt_interval = std::chrono::seconds(0);  // adoption is called by hand below
+
+  // An instance that crashed after writing its WAL, before applying or publishing anything.
+  const std::string orphan_dir = ServiceWalDir(root.string(), "test-service", "gone");
+  {
+    std::filesystem::create_directories(orphan_dir);
+    ASSERT_TRUE(WriteWalId(orphan_dir, "test-service/gone").ok());
+    auto log = Log::Open(orphan_dir, Options{});
+    ASSERT_TRUE(log.ok());
+    JournalRecord r;
+    r.changes.push_back(
+        {"items", {{"item_id", "x"}, {"value", "from the orphan"}, {"version", 1}}});
+    r.events.push_back({"claim-events", "x", "orphan-event-1", "{\"n\":1}", {}});
+    ASSERT_TRUE((*log)->Append({kJournalEntryType, 1, EncodeJournalRecord(r)}).ok());
+  }
+
+  config.instance_id = "live";
+  prometheus::Registry metrics;
+  auto live = ServiceStorage::Open(config, metrics);
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  EXPECT_EQ((*live)->AdoptOrphans(), 1);
+  {
+    std::lock_guard lock((*live)->reads()->mu);
+    auto s = (*live)->reads()->db->Prepare("SELECT value FROM items WHERE item_id = 'x'");
+    ASSERT_TRUE(*(*s)->Step());
+    EXPECT_EQ((*s)->ColumnText(0), "from the orphan");
+    (*s)->Reset();
+  }
+  claims::testing::TopicReader reader((*cluster)->bootstrap_servers(), "claim-events");
+  const auto read =
+      reader.ReadUntil([](const auto& m) { return !m.empty(); }, std::chrono::seconds(20));
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].EventId(), "orphan-event-1");
+  // Its own WAL is never adopted, and a drained orphan holds nothing new the next time.
+  EXPECT_EQ((*live)->AdoptOrphans(), 1);
+  EXPECT_EQ(reader.ReadUntil([](const auto&) { return false; }, std::chrono::seconds(2)).size(), 1u)
+      << "adopting again must not publish again";
+  // The first snapshot was taken at start and a restore from it rebuilds the same database.
+  EXPECT_EQ(ListSnapshots((*live)->snapshot_dir()).size(), 1u);
+}
+
+}  // namespace
+}  // namespace wal
