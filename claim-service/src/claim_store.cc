@@ -58,30 +58,8 @@ StatusOr<Claim> ReadClaim(const SqliteStatement& s) {
   return c;
 }
 
-// Runs a prepared query and collects each row with `read`.
-template <typename T, typename Read>
-StatusOr<std::vector<T>> Collect(SqliteStatement* s, Read read) {
-  std::vector<T> out;
-  for (;;) {
-    StatusOr<bool> row = s->Step();
-    if (!row.ok()) {
-      s->Reset();
-      return row.status();
-    }
-    if (!*row) break;
-    StatusOr<T> item = read(*s);
-    if (!item.ok()) {
-      s->Reset();
-      return item.status();
-    }
-    out.push_back(std::move(*item));
-  }
-  s->Reset();
-  return out;
-}
-
 StatusOr<int64_t> SingleInt(SqliteStatement* s) {
-  StatusOr<std::vector<int64_t>> rows = Collect<int64_t>(
+  StatusOr<std::vector<int64_t>> rows = CollectRows<int64_t>(
       s, [](const SqliteStatement& r) -> StatusOr<int64_t> { return r.ColumnInt(0); });
   if (!rows.ok()) return rows.status();
   return rows->empty() ? 0 : rows->front();
@@ -160,7 +138,7 @@ StatusOr<Claim> LoadClaim(SqliteDatabase& db, const std::string& claim_id) {
       db.Prepare(std::string("SELECT ") + kClaimColumns + " FROM claims WHERE claim_id = ?1");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(claim_id));
-  StatusOr<std::vector<Claim>> rows = Collect<Claim>(*s, ReadClaim);
+  StatusOr<std::vector<Claim>> rows = CollectRows<Claim>(*s, ReadClaim);
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return NotFound("no claim with id " + claim_id);
   return std::move(rows->front());
@@ -179,7 +157,7 @@ StatusOr<std::vector<Claim>> ListClaims(SqliteDatabase& db, const ClaimFilter& f
     (*s)->BindNull(1);
   }
   (*s)->Bind(2, filter.policy_id).Bind(3, filter.provider_npi).Bind(4, limit).Bind(5, offset);
-  return Collect<Claim>(*s, ReadClaim);
+  return CollectRows<Claim>(*s, ReadClaim);
 }
 
 StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
@@ -189,8 +167,8 @@ StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
       "AND history_id < ?1 || '0' ORDER BY seq");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(claim_id));
-  StatusOr<std::vector<ClaimHistoryEntry>> history =
-      Collect<ClaimHistoryEntry>(*s, [](const SqliteStatement& r) -> StatusOr<ClaimHistoryEntry> {
+  StatusOr<std::vector<ClaimHistoryEntry>> history = CollectRows<ClaimHistoryEntry>(
+      *s, [](const SqliteStatement& r) -> StatusOr<ClaimHistoryEntry> {
         return ClaimHistoryEntry{r.ColumnInt(0), r.ColumnText(1), r.ColumnText(2), r.ColumnText(3),
                                  r.ColumnText(4)};
       });
@@ -204,7 +182,7 @@ StatusOr<std::vector<ProviderTotal>> TopProviderNpis(SqliteDatabase& db, int lim
       "GROUP BY provider_npi ORDER BY total DESC, provider_npi LIMIT ?1");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, static_cast<int64_t>(limit));
-  return Collect<ProviderTotal>(*s, [](const SqliteStatement& r) -> StatusOr<ProviderTotal> {
+  return CollectRows<ProviderTotal>(*s, [](const SqliteStatement& r) -> StatusOr<ProviderTotal> {
     return ProviderTotal{r.ColumnText(0), r.ColumnInt(1), r.ColumnInt(2)};
   });
 }
@@ -215,7 +193,7 @@ StatusOr<std::vector<std::string>> DueClaimIds(SqliteDatabase& db, int64_t now_u
       "ORDER BY next_check_us LIMIT ?2");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, now_us).Bind(2, static_cast<int64_t>(limit));
-  return Collect<std::string>(
+  return CollectRows<std::string>(
       *s, [](const SqliteStatement& r) -> StatusOr<std::string> { return r.ColumnText(0); });
 }
 
@@ -225,7 +203,7 @@ StatusOr<Coverage> LoadCoverage(SqliteDatabase& db, const std::string& policy_id
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(policy_id));
   StatusOr<std::vector<Coverage>> rows =
-      Collect<Coverage>(*s, [](const SqliteStatement& r) -> StatusOr<Coverage> {
+      CollectRows<Coverage>(*s, [](const SqliteStatement& r) -> StatusOr<Coverage> {
         return Coverage{r.ColumnInt(0), r.ColumnInt(1), r.ColumnInt(2)};
       });
   if (!rows.ok()) return rows.status();

@@ -22,18 +22,8 @@ StatusOr<std::vector<Payment>> Query(SqliteDatabase& db, const std::string& wher
       db.Prepare(std::string("SELECT ") + kPaymentColumns + " FROM payments WHERE " + where);
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(value));
-  std::vector<Payment> out;
-  for (;;) {
-    StatusOr<bool> row = (*s)->Step();
-    if (!row.ok()) {
-      (*s)->Reset();
-      return row.status();
-    }
-    if (!*row) break;
-    out.push_back(ReadPayment(**s));
-  }
-  (*s)->Reset();
-  return out;
+  return CollectRows<Payment>(
+      *s, [](const SqliteStatement& row) -> StatusOr<Payment> { return ReadPayment(row); });
 }
 
 std::string StatusAfter(const PaymentResult& r, const std::string& current) {

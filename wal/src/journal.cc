@@ -174,26 +174,17 @@ StatusOr<std::vector<StateTable>> LoadStateTables(claims::SqliteDatabase& db) {
   StatusOr<claims::SqliteStatement*> s =
       db.Prepare("SELECT name, key_column, columns FROM journal_tables ORDER BY name");
   if (!s.ok()) return s.status();
-  std::vector<StateTable> tables;
-  for (;;) {
-    StatusOr<bool> row = (*s)->Step();
-    if (!row.ok()) {
-      (*s)->Reset();
-      return row.status();
-    }
-    if (!*row) break;
-    StateTable t{(*s)->ColumnText(0), (*s)->ColumnText(1), {}, ""};
-    const auto columns = nlohmann::json::parse((*s)->ColumnText(2), nullptr, false);
-    if (!columns.is_array()) {
-      (*s)->Reset();
-      return claims::Internal("journal_tables has unreadable columns for " + t.name);
-    }
-    for (const auto& c : columns) t.columns.push_back(c.get<std::string>());
-    t.upsert_sql = BuildUpsertSql(t);
-    tables.push_back(std::move(t));
-  }
-  (*s)->Reset();
-  return tables;
+  return claims::CollectRows<StateTable>(
+      *s, [](const claims::SqliteStatement& row) -> StatusOr<StateTable> {
+        StateTable t{row.ColumnText(0), row.ColumnText(1), {}, ""};
+        const auto columns = nlohmann::json::parse(row.ColumnText(2), nullptr, false);
+        if (!columns.is_array()) {
+          return claims::Internal("journal_tables has unreadable columns for " + t.name);
+        }
+        for (const auto& c : columns) t.columns.push_back(c.get<std::string>());
+        t.upsert_sql = BuildUpsertSql(t);
+        return t;
+      });
 }
 
 StatusOr<uint64_t> ReadLsn(claims::SqliteDatabase& db, const std::string& table,

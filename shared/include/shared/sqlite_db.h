@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "shared/status.h"
 
@@ -48,6 +49,29 @@ class SqliteStatement {
  private:
   sqlite3_stmt* stmt_;
 };
+
+// Runs a bound statement to the end, turning each row into a T with `read` (a callable taking
+// the statement and returning StatusOr<T>), and resets it. Errors: the statement's or read's.
+template <typename T, typename Read>
+StatusOr<std::vector<T>> CollectRows(SqliteStatement* s, Read read) {
+  std::vector<T> out;
+  for (;;) {
+    StatusOr<bool> row = s->Step();
+    if (!row.ok()) {
+      s->Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    StatusOr<T> item = read(*s);
+    if (!item.ok()) {
+      s->Reset();
+      return item.status();
+    }
+    out.push_back(std::move(*item));
+  }
+  s->Reset();
+  return out;
+}
 
 // One schema step. Versions start at 1 and are dense; the applied version is kept in
 // PRAGMA user_version.
