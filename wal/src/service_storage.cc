@@ -43,7 +43,19 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   journal_options.log.fsync = config.fsync;
   journal_options.log.segment_bytes = 16ull << 20;
   journal_options.log.clock = config.clock;
+  // The WAL may be held for a moment by another instance adopting it (this instance was gone
+  // long enough to look orphaned): wait for it rather than fail.
   auto journal = Journal::Open(journal_options, &s->report_);
+  for (int waited = 0; !journal.ok() && waited < 60 &&
+                       journal.status().message().find("is locked") != std::string::npos;
+       ++waited) {
+    if (waited == 0) {
+      claims::Log(claims::LogLevel::kWarn, "WAL is held by another process; waiting",
+                  {{"wal_dir", s->wal_dir_}});
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    journal = Journal::Open(journal_options, &s->report_);
+  }
   if (!journal.ok()) return journal.status();
   s->journal_ = std::move(*journal);
 
@@ -81,7 +93,8 @@ void ServiceStorage::Close() {
 void ServiceStorage::Background() {
   using Clock = std::chrono::steady_clock;
   auto next_snapshot = Clock::now() + config_.snapshot_interval;
-  auto next_adoption = Clock::now();  // at start, then every adopt_interval
+  // Not at once: instances restarted together get the time to take their own WALs back.
+  auto next_adoption = Clock::now() + config_.adopt_interval;
   std::unique_lock lock(mu_);
   while (!stop_) {
     const auto now = Clock::now();

@@ -6,6 +6,7 @@
 //   <data_dir>/<service>/<database_file>          the service's database
 //   <data_dir>/<service>/wal/<instance_id>/       this instance's WAL
 //   <data_dir>/<service>/snapshots/               snapshots of the database (snapshot.h)
+// Open waits (up to 30 s) while its own WAL is held by another instance that is adopting it.
 // A background thread takes a snapshot every `snapshot_interval` (keeping the newest
 // `snapshots_keep`, then removing WAL segments that neither the oldest snapshot nor the relay
 // needs), and adopts orphaned WALs: a directory under <service>/wal/ whose lock no process
