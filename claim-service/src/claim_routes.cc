@@ -7,6 +7,7 @@
 #include "shared/claim_codec.h"
 #include "shared/http_problem.h"
 #include "shared/json_log.h"
+#include "shared/url.h"
 
 namespace claims {
 namespace {
@@ -123,13 +124,13 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
   for (const Claim& c : *page) list.push_back(EncodeClaim(c));
   HttpResponse response = JsonResponse(200, list);
   if (static_cast<int64_t>(page->size()) == limit) {
-    // Query values are our own enum names, nanoids and digits: no escaping needed beyond
-    // what the client sent.
     std::string link =
         "/claims?limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset + limit);
     if (filter.status) link += "&status=" + std::string(ClaimStateName(*filter.status));
-    if (filter.policy_id) link += "&policy_id=" + *filter.policy_id;
-    if (filter.provider_npi) link += "&provider_npi=" + *filter.provider_npi;
+    if (filter.policy_id) link += "&policy_id=" + EncodeQueryComponent(*filter.policy_id);
+    if (filter.provider_npi) {
+      link += "&provider_npi=" + EncodeQueryComponent(*filter.provider_npi);
+    }
     response.WithHeader("Link", "<" + link + ">; rel=\"next\"");
   }
   return response;

@@ -1,5 +1,7 @@
 #include "shared/url.h"
 
+#include <cctype>
+
 namespace claims {
 namespace {
 
@@ -25,6 +27,22 @@ std::string DecodeQueryComponent(std::string_view text) {
       i += 2;
     } else {
       out += c;
+    }
+  }
+  return out;
+}
+
+std::string EncodeQueryComponent(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
     }
   }
   return out;

@@ -18,5 +18,13 @@ TEST(UrlTest, KeepsMalformedEscapesAsWritten) {
   EXPECT_EQ(DecodeQueryComponent("%4"), "%4");
 }
 
+TEST(UrlTest, EncodedValuesDecodeBackAndCarryNoHeaderBreaks) {
+  const std::string hostile = "a b&c=d\r\nSet-Cookie: x/\xff";
+  const std::string encoded = EncodeQueryComponent(hostile);
+  EXPECT_EQ(encoded, "a%20b%26c%3Dd%0D%0ASet-Cookie%3A%20x%2F%FF");
+  EXPECT_EQ(DecodeQueryComponent(encoded), hostile);
+  EXPECT_EQ(EncodeQueryComponent("V1StGXR8_Z5jdHi6B-myT"), "V1StGXR8_Z5jdHi6B-myT");
+}
+
 }  // namespace
 }  // namespace claims

@@ -11,4 +11,8 @@ namespace claims {
 // endpoint knows, and it answers 422 naming the parameter.
 std::string DecodeQueryComponent(std::string_view text);
 
+// Percent-encodes everything but unreserved characters (A-Z a-z 0-9 - . _ ~), so any value can
+// be put back into a query string or a header.
+std::string EncodeQueryComponent(std::string_view text);
+
 }  // namespace claims
