@@ -46,7 +46,7 @@ for w in "$root"/wal/*/; do
 done
 out="$db.restored"
 rm -f "$out" "$out-wal" "$out-shm"
-echo "replay: $snapshot + ${#wal_args[@]} WAL(s) -> $db"
+echo "replay: $snapshot + $((${#wal_args[@]} / 2)) WAL(s) -> $db"
 "$build_dir/wal/walctl" restore --snapshot "$snapshot" "${wal_args[@]}" --out "$out"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 for suffix in "" -wal -shm; do
