@@ -28,10 +28,18 @@ echo "chaos: seed $seed (replay: bash $0 $build_dir --seed $seed --claims $claim
 data=$(mktemp -d /tmp/chaos.XXXXXX)
 declare -A pid
 keep=0
+stop() {  # PID: SIGTERM, then SIGKILL after 20 s
+  local i
+  kill -TERM "$1" 2>/dev/null || return 0
+  for i in $(seq 1 200); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 cleanup() {
-  local p
-  for p in "${pid[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pid[@]}"; do wait "$p" 2>/dev/null || true; done
+  local name
+  # Services first, the broker last: they flush to it on the way out.
+  for name in "${!pid[@]}"; do [ "$name" = broker ] || stop "${pid[$name]}"; done
+  [ -n "${pid[broker]:-}" ] && stop "${pid[broker]}"
   if [ "$keep" = 1 ]; then echo "chaos: logs kept in $data"; else rm -rf "$data"; fi
 }
 trap cleanup EXIT
@@ -90,8 +98,11 @@ start claim
 claim_port=$(cat "$data/claim.port")
 for n in $(seq 1 "$payments"); do start "payment-$n"; done
 
+# Submissions are spread over about as long as the faults take, so requests meet them.
+pause_ms=$((rounds * 2000 * 2 * 25 / (claims > 0 ? claims : 1)))
 "$build_dir/scripts/claims-load" --url "http://127.0.0.1:$claim_port" --data-dir "$data" \
-  --claims "$claims" --batch 50 --threads 2 --seed "$seed" --timeout 300 \
+  --claims "$claims" --batch 25 --threads 2 --batch-pause-ms "$pause_ms" --seed "$seed" \
+  --timeout 300 \
   >"$data/load.out" 2>&1 &
 load=$!
 

@@ -40,6 +40,7 @@ struct Options {
   double cancel_share = 0.03;
   std::string declined_npi = "9999999999";
   int timeout_s = 180;
+  int batch_pause_ms = 0;
   uint64_t seed = 1;
 };
 
@@ -105,6 +106,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--timeout", o.timeout_s, "Seconds to wait for every claim to finish")
       ->capture_default_str();
+  app.add_option("--batch-pause-ms", o.batch_pause_ms,
+                 "Pause of each submitter between two posts (spreads the load over time)")
+      ->capture_default_str();
   app.add_option("--seed", o.seed, "Seed for which claims are declined and cancelled")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -148,6 +152,9 @@ int main(int argc, char** argv) {
       std::mt19937_64 rng(o.seed * 1000 + static_cast<uint64_t>(t));
       std::uniform_real_distribution<double> coin(0, 1);
       for (int b = next_batch++; b < batches; b = next_batch++) {
+        if (o.batch_pause_ms > 0 && b >= o.threads) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(o.batch_pause_ms));
+        }
         nlohmann::json body = nlohmann::json::array();
         const int n = std::min(o.batch, o.claims - b * o.batch);
         for (int i = 0; i < n; ++i) {
@@ -162,10 +169,17 @@ int main(int argc, char** argv) {
                           {"member_coinsurance", "5.00"},
                           {"member_copay", "0"}});
         }
-        const auto r = http.Send(
-            "POST", "/claims", body.dump(),
-            {"Content-Type: application/json",
-             "Idempotency-Key: load-" + std::to_string(o.seed) + "-" + std::to_string(b)});
+        // Retried with the same Idempotency-Key while the service is down or failing: a retry
+        // of a request that was applied gets the first answer back.
+        const std::string key = "load-" + std::to_string(o.seed) + "-" + std::to_string(b);
+        claims::testing::HttpResult r;
+        for (const auto give_up = SteadyClock::now() + std::chrono::seconds(o.timeout_s);;) {
+          r = http.Send("POST", "/claims", body.dump(),
+                        {"Content-Type: application/json", "Idempotency-Key: " + key});
+          if ((r.status != 0 && r.status < 500) || SteadyClock::now() > give_up) break;
+          ++retries;
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
         if (r.status != 201) {
           std::fprintf(stderr, "POST /claims: %ld %s %s\n", r.status, r.body.c_str(),
                        r.error.c_str());

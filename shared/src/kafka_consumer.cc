@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <future>
+
 #include "shared/json_log.h"
 #include "shared/kafka_client.h"
 #include "shared/topic_catalog.h"
@@ -98,8 +100,19 @@ StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(
 
 KafkaConsumer::~KafkaConsumer() {
   if (rk_ == nullptr) return;
-  rd_kafka_consumer_close(rk_);
-  rd_kafka_destroy(rk_);
+  // rd_kafka_consumer_close can wait forever when no broker answers (seen with 2.0.2 when the
+  // broker went away first): close on a helper thread and stop waiting after 10 s, leaving the
+  // client to the process's exit, so a shutdown always finishes.
+  auto closed = std::make_shared<std::promise<void>>();
+  std::future<void> done = closed->get_future();
+  std::thread([rk = rk_, closed] {
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    closed->set_value();
+  }).detach();
+  if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    Log(LogLevel::kWarn, "Kafka consumer did not close within 10 s (no broker?); giving up");
+  }
 }
 
 std::vector<KafkaMessage> KafkaConsumer::Poll(size_t max, std::chrono::milliseconds timeout) {

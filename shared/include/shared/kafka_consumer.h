@@ -58,7 +58,7 @@ class KafkaConsumer {
   static StatusOr<std::unique_ptr<KafkaConsumer>> Create(const KafkaSettings& settings,
                                                          const std::string& group_id,
                                                          const std::vector<std::string>& topics);
-  ~KafkaConsumer();  // leaves the group (commits stored offsets)
+  ~KafkaConsumer();  // leaves the group (commits stored offsets); gives up after 10 s
   KafkaConsumer(const KafkaConsumer&) = delete;
   KafkaConsumer& operator=(const KafkaConsumer&) = delete;
 
