@@ -455,8 +455,8 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     }
     return;
   }
-  if (listener_ != nullptr) {
-    for (size_t i = 0; i < count; ++i) listener_->OnCommitted(*first + i, std::move(events[i]));
+  if (CommitListener* listener = listener_.load(); listener != nullptr) {
+    for (size_t i = 0; i < count; ++i) listener->OnCommitted(*first + i, std::move(events[i]));
   }
 }
 

@@ -17,6 +17,7 @@
 // committer thread, several to a transaction and one WAL write (group commit).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -148,8 +149,10 @@ class Journal {
   // and returns their results in order once all are done.
   std::vector<claims::Status> ExecuteAll(std::vector<Command> commands);
 
-  // Set before the first Execute; called on the committer thread after each commit.
-  void SetListener(CommitListener* listener) { listener_ = listener; }
+  // Called on the committer thread after each commit.
+  // REQUIRES: no command is running or queued while the listener is set or cleared (a commit
+  // in progress may still call the previous one).
+  void SetListener(CommitListener* listener) { listener_.store(listener); }
 
   Log& log() { return *log_; }
   const std::string& wal_id() const { return options_.wal_id; }
@@ -164,7 +167,7 @@ class Journal {
   const JournalOptions options_;
   std::unique_ptr<Log> log_;
   std::unique_ptr<claims::SqliteDatabase> db_;  // used only by the committer thread (and Open)
-  CommitListener* listener_ = nullptr;
+  std::atomic<CommitListener*> listener_{nullptr};
 
   mutable std::mutex mu_;  // guards the members below
   std::condition_variable cv_;
