@@ -28,7 +28,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 "$build_dir/scripts/bench-limits" --dir "$work/limits" --count 2000
 
 DATA_DIR="$work/data" CLAIM_SERVICE_PORT=0 ACCESS_LOG=${ACCESS_LOG:-true} \
-  bash "$here/run_stack.sh" "$build_dir" >"$work/stack.log" 2>&1 &
+  bash "$here/run_stack.sh" "$build_dir" --payments 0 >"$work/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 600); do grep -q "run_stack: ready" "$work/stack.log" && break; sleep 0.1; done
 grep -q "run_stack: ready" "$work/stack.log" || { cat "$work/stack.log"; exit 1; }
