@@ -57,8 +57,7 @@ int main(int argc, char** argv) {
     if (sig == SIGINT || sig == SIGTERM) break;
     const bool down = sig == SIGUSR1;
     for (int id = 1; id <= brokers; ++id) {
-      const claims::Status s =
-          down ? (*cluster)->SetBrokerDown(id) : (*cluster)->SetBrokerUp(id);
+      const claims::Status s = down ? (*cluster)->SetBrokerDown(id) : (*cluster)->SetBrokerUp(id);
       if (!s.ok()) std::cerr << "embedded-broker: " << s.ToString() << "\n";
     }
     std::cout << (down ? "brokers down" : "brokers up") << std::endl;

@@ -155,9 +155,9 @@ Status SqliteDatabase::Migrate(std::span<const Migration> migrations) {
 
 Status SqliteDatabase::BackupTo(const std::string& dest_path) {
   sqlite3* dest = nullptr;
-  int rc = sqlite3_open_v2(dest_path.c_str(), &dest,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(dest_path.c_str(), &dest,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     const std::string why = dest ? sqlite3_errmsg(dest) : "out of memory";
     sqlite3_close(dest);

@@ -22,7 +22,8 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   std::unique_ptr<ServiceStorage> s(new ServiceStorage());
   s->config_ = config;
   s->metrics_ = &metrics;
-  s->snapshot_dir_ = (std::filesystem::path(config.data_dir) / config.service / "snapshots").string();
+  s->snapshot_dir_ =
+      (std::filesystem::path(config.data_dir) / config.service / "snapshots").string();
   s->database_path_ = ServiceDatabasePath(config.data_dir, config.service, config.database_file);
   s->wal_dir_ = ServiceWalDir(config.data_dir, config.service, config.instance_id);
   std::error_code ec;
@@ -142,7 +143,8 @@ claims::StatusOr<SnapshotInfo> ServiceStorage::Snapshot() {
 }
 
 int ServiceStorage::AdoptOrphans() {
-  const std::filesystem::path root = std::filesystem::path(config_.data_dir) / config_.service / "wal";
+  const std::filesystem::path root =
+      std::filesystem::path(config_.data_dir) / config_.service / "wal";
   int drained = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {

@@ -65,8 +65,8 @@ StatusOr<SnapshotInfo> TakeSnapshot(const std::string& db_path, const std::strin
   if (ec) return claims::Internal("cannot rename " + tmp + ": " + ec.message());
   CLAIMS_RETURN_IF_ERROR(PosixFileSystem()->SyncDir(snapshot_dir));
   if (log != nullptr) {
-    const nlohmann::json marker = {{"snapshot", SnapshotName(*lsn)}, {"lsn", *lsn},
-                                   {"wal_id", wal_id}};
+    const nlohmann::json marker = {
+        {"snapshot", SnapshotName(*lsn)}, {"lsn", *lsn}, {"wal_id", wal_id}};
     StatusOr<uint64_t> appended = log->Append({kSnapshotEntryType, 1, marker.dump()});
     if (!appended.ok()) return appended.status();
   }
@@ -116,8 +116,7 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
   }
   std::filesystem::copy_file(snapshot_path, out_path, ec);
   if (ec) return claims::Internal("cannot copy " + snapshot_path + ": " + ec.message());
-  StatusOr<std::unique_ptr<claims::SqliteDatabase>> opened =
-      claims::SqliteDatabase::Open(out_path);
+  StatusOr<std::unique_ptr<claims::SqliteDatabase>> opened = claims::SqliteDatabase::Open(out_path);
   if (!opened.ok()) return opened.status();
   claims::SqliteDatabase& db = **opened;
   CLAIMS_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = NORMAL"));
@@ -152,16 +151,15 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
         });
     if (!scan.ok()) return scan.status();
     if (scan->damage == Damage::kCorrupt) {
-      return claims::FailedPrecondition("WAL " + wal_dirs[w] + " is corrupt at " +
-                                        scan->damaged_path + " offset " +
-                                        std::to_string(scan->damaged_offset) +
-                                        "; inspect it with walctl verify / dump");
+      return claims::FailedPrecondition(
+          "WAL " + wal_dirs[w] + " is corrupt at " + scan->damaged_path + " offset " +
+          std::to_string(scan->damaged_offset) + "; inspect it with walctl verify / dump");
     }
     if (scan->last_lsn > *applied && scan->first_lsn > *applied + 1) {
-      return claims::FailedPrecondition(
-          "WAL " + wal_dirs[w] + " starts at LSN " + std::to_string(scan->first_lsn) +
-          " but the snapshot holds it only up to " + std::to_string(*applied) +
-          "; use an older snapshot");
+      return claims::FailedPrecondition("WAL " + wal_dirs[w] + " starts at LSN " +
+                                        std::to_string(scan->first_lsn) +
+                                        " but the snapshot holds it only up to " +
+                                        std::to_string(*applied) + "; use an older snapshot");
     }
   }
   std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
@@ -194,8 +192,7 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
     i = end;
   }
   CLAIMS_RETURN_IF_ERROR(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
 

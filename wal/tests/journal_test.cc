@@ -285,22 +285,23 @@ TEST(RestoreTest, RebuiltDatabaseEqualsTheLostOneTableByTable) {
     ASSERT_TRUE(PutItem(**jb, "a" + std::to_string(i), "va" + std::to_string(i) + "-2", 2).ok());
     ASSERT_TRUE(PutItem(**ja, "c" + std::to_string(i), "vc" + std::to_string(i), 1).ok());
   }
-  ASSERT_TRUE((*ja)->Execute([](JournalTxn& txn) {
+  ASSERT_TRUE((*ja)
+                  ->Execute([](JournalTxn& txn) {
                     return txn.Remove("items", {{"item_id", "b7"}, {"version", 2}});
-                  }).ok());
+                  })
+                  .ok());
   ja->reset();
   jb->reset();
   const std::vector<std::string> lost = Dump(dir + "/state.sqlite");
 
-  auto report = RestoreDatabase(snapshot->path, {dir + "/wal", dir + "/wal-b"},
-                                dir + "/rebuilt.sqlite");
+  auto report =
+      RestoreDatabase(snapshot->path, {dir + "/wal", dir + "/wal-b"}, dir + "/rebuilt.sqlite");
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(report->entries_applied, 51u);
   EXPECT_EQ(Dump(dir + "/rebuilt.sqlite"), lost);
-  EXPECT_EQ(RestoreDatabase(snapshot->path, {dir + "/wal"}, dir + "/rebuilt.sqlite")
-                .status()
-                .code(),
-            StatusCode::kFailedPrecondition)
+  EXPECT_EQ(
+      RestoreDatabase(snapshot->path, {dir + "/wal"}, dir + "/rebuilt.sqlite").status().code(),
+      StatusCode::kFailedPrecondition)
       << "restore never overwrites";
 }
 

@@ -17,22 +17,22 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <prometheus/registry.h>
 
 #include "shared/clock.h"
+#include "shared/http_router.h"
 #include "shared/kafka_config.h"
 #include "shared/kafka_publisher.h"
 #include "shared/operational_routes.h"
-#include "shared/http_router.h"
 #include "shared/sqlite_db.h"
 #include "wal/journal.h"
-#include "wal/snapshot.h"
 #include "wal/outbox_relay.h"
+#include "wal/snapshot.h"
 
 namespace wal {
 
@@ -45,7 +45,7 @@ struct ServiceStorageConfig {
   std::vector<StateTable> tables;
   FsyncPolicy fsync = FsyncPolicy::kAlways;
   claims::KafkaSettings kafka;
-  const claims::Clock* clock = nullptr;  // must outlive the storage
+  const claims::Clock* clock = nullptr;         // must outlive the storage
   std::chrono::seconds snapshot_interval{300};  // 0: only on demand
   int snapshots_keep = 3;
   std::chrono::seconds adopt_interval{30};  // 0: never adopt
