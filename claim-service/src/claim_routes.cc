@@ -1,12 +1,9 @@
 #include "claim_service/claim_routes.h"
 
-#include <charconv>
-
 #include "claim_service/claim_store.h"
 #include "claim_service/idempotent_request.h"
 #include "shared/claim_codec.h"
 #include "shared/http_problem.h"
-#include "shared/json_log.h"
 #include "shared/url.h"
 
 namespace claims {
@@ -14,21 +11,6 @@ namespace {
 
 constexpr int64_t kDefaultLimit = 50;
 constexpr int64_t kMaxLimit = 500;
-
-std::optional<int64_t> ParseInt(const std::string& text) {
-  int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-HttpResponse Failure(const HttpRequest& request, const Status& status) {
-  if (status.code() == StatusCode::kInternal) {
-    Log(LogLevel::kError, "claim request failed",
-        {{"request_id", request.request_id}, {"error", status.ToString()}});
-  }
-  return ProblemFromStatus(status);
-}
 
 bool IsCsv(const HttpRequest& request) {
   const std::string type = request.Header("content-type").value_or("");
@@ -50,24 +32,25 @@ HttpResponse SubmitClaims(const ClaimRouteDeps& d, const HttpRequest& request) {
     if (!decoded) return ValidationFailed(errors);
     return std::nullopt;
   };
-  return ExecuteIdempotent(
-      *d.journal, *d.clock, request, decode, [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
-        StatusOr<std::vector<Claim>> stored = d.saga->Submit(txn, decoded->claims);
-        if (!stored.ok()) return stored.status();
-        if (!decoded->was_array) {
-          return JsonResponse(201, EncodeClaim(stored->front()))
-              .WithHeader("Location", "/claims/" + stored->front().claim_id);
-        }
-        nlohmann::json list = nlohmann::json::array();
-        for (const Claim& c : *stored) list.push_back(EncodeClaim(c));
-        return JsonResponse(201, list);
-      });
+  return ExecuteIdempotent(*d.journal, *d.reads, *d.clock, request, decode,
+                           [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
+                             StatusOr<std::vector<Claim>> stored =
+                                 d.saga->Submit(txn, decoded->claims);
+                             if (!stored.ok()) return stored.status();
+                             if (!decoded->was_array) {
+                               return JsonResponse(201, EncodeClaim(stored->front()))
+                                   .WithHeader("Location", "/claims/" + stored->front().claim_id);
+                             }
+                             nlohmann::json list = nlohmann::json::array();
+                             for (const Claim& c : *stored) list.push_back(EncodeClaim(c));
+                             return JsonResponse(201, list);
+                           });
 }
 
 HttpResponse GetClaim(const ClaimRouteDeps& d, const HttpRequest& request) {
   std::lock_guard lock(d.reads->mu);
   StatusOr<Claim> claim = LoadClaim(*d.reads->db, request.path_params.at("claim_id"));
-  if (!claim.ok()) return Failure(request, claim.status());
+  if (!claim.ok()) return RequestFailed(request, claim.status());
   return JsonResponse(200, EncodeClaim(*claim));
 }
 
@@ -75,7 +58,7 @@ HttpResponse GetHistory(const ClaimRouteDeps& d, const HttpRequest& request) {
   std::lock_guard lock(d.reads->mu);
   const std::string& id = request.path_params.at("claim_id");
   StatusOr<std::vector<ClaimHistoryEntry>> history = LoadClaimHistory(*d.reads->db, id);
-  if (!history.ok()) return Failure(request, history.status());
+  if (!history.ok()) return RequestFailed(request, history.status());
   return JsonResponse(200, {{"claim_id", id}, {"history", EncodeHistory(*history)}});
 }
 
@@ -94,7 +77,7 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
     } else if (name == "provider_npi") {
       filter.provider_npi = value;
     } else if (name == "limit") {
-      const auto n = ParseInt(value);
+      const auto n = ParseWholeNumber(value);
       if (!n || *n < 1 || *n > kMaxLimit) {
         errors.push_back(
             {location, "must be a whole number from 1 to " + std::to_string(kMaxLimit)});
@@ -102,7 +85,7 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
         limit = *n;
       }
     } else if (name == "offset") {
-      const auto n = ParseInt(value);
+      const auto n = ParseWholeNumber(value);
       if (!n || *n < 0) {
         errors.push_back({location, "must be a whole number, 0 or more"});
       } else {
@@ -119,7 +102,7 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
     std::lock_guard lock(d.reads->mu);
     return ListClaims(*d.reads->db, filter, offset, limit);
   }();
-  if (!page.ok()) return Failure(request, page.status());
+  if (!page.ok()) return RequestFailed(request, page.status());
   nlohmann::json list = nlohmann::json::array();
   for (const Claim& c : *page) list.push_back(EncodeClaim(c));
   HttpResponse response = JsonResponse(200, list);
@@ -139,7 +122,7 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
 HttpResponse ClaimAction(const ClaimRouteDeps& d, const HttpRequest& request, bool cancel) {
   const std::string id = request.path_params.at("claim_id");
   return ExecuteIdempotent(
-      *d.journal, *d.clock, request, [] { return std::nullopt; },
+      *d.journal, *d.reads, *d.clock, request, [] { return std::nullopt; },
       [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
         StatusOr<Claim> claim = cancel ? d.saga->Cancel(txn, id) : d.saga->Retry(txn, id);
         if (!claim.ok()) return claim.status();
@@ -160,7 +143,7 @@ HttpResponse TopProviders(const ClaimRouteDeps& d, const HttpRequest& request) {
     std::lock_guard lock(d.reads->mu);
     return TopProviderNpis(*d.reads->db, 10);
   }();
-  if (!top.ok()) return Failure(request, top.status());
+  if (!top.ok()) return RequestFailed(request, top.status());
   nlohmann::json list = nlohmann::json::array();
   for (const ProviderTotal& p : *top) {
     list.push_back({{"provider_npi", p.provider_npi},

@@ -45,9 +45,7 @@ class SagaClock {
     }
   }
   void Tick() {
-    const int64_t now_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch())
-            .count();
+    const int64_t now_us = UnixMicros(clock_.Now());
     StatusOr<std::vector<std::string>> due = [&] {
       std::lock_guard lock(reads_->mu);
       return DueClaimIds(*reads_->db, now_us, 2000);
@@ -156,7 +154,7 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
       std::make_unique<PolicyService>(store.journal(), *parts->policies, clock, source);
   parts->top_providers_limit =
       std::make_unique<RateLimiter>(std::max(1, config.top_providers_per_minute), clock);
-  AddPolicyRoutes(*parts->policy_service, store.journal(), clock, &parts->router);
+  AddPolicyRoutes(*parts->policy_service, store.journal(), *store.reads(), clock, &parts->router);
   AddClaimRoutes({&store.journal(), parts->saga.get(), store.reads(),
                   parts->top_providers_limit.get(), &clock},
                  &parts->router);

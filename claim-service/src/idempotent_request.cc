@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "shared/http_problem.h"
-#include "shared/json_log.h"
 
 namespace claims {
 namespace {
@@ -36,19 +35,11 @@ bool ValidKey(const std::string& key) {
   return true;
 }
 
-HttpResponse Failure(const HttpRequest& request, const Status& status) {
-  if (status.code() == StatusCode::kInternal || status.code() == StatusCode::kUnavailable) {
-    Log(LogLevel::kError, "request failed",
-        {{"request_id", request.request_id}, {"path", request.path}, {"error", status.ToString()}});
-  }
-  return ProblemFromStatus(status);
-}
-
-// Looks `key` up inside a command: sets *response to the stored answer (or the 409 problem
-// status) and returns true when the key is known.
-StatusOr<bool> LookUp(wal::JournalTxn& txn, const HttpRequest& request, const std::string& key,
+// Looks `key` up in `db`: sets *response to the stored answer (or returns the 409 status) and
+// returns true when the key is known.
+StatusOr<bool> LookUp(SqliteDatabase& db, const HttpRequest& request, const std::string& key,
                       HttpResponse* response) {
-  StatusOr<SqliteStatement*> s = txn.db().Prepare(
+  StatusOr<SqliteStatement*> s = db.Prepare(
       "SELECT fingerprint, status, body, location FROM idempotency_keys "
       "WHERE idempotency_key = ?1");
   if (!s.ok()) return s.status();
@@ -75,7 +66,7 @@ StatusOr<bool> LookUp(wal::JournalTxn& txn, const HttpRequest& request, const st
 
 }  // namespace
 
-HttpResponse ExecuteIdempotent(wal::Journal& journal, const Clock& clock,
+HttpResponse ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, const Clock& clock,
                                const HttpRequest& request, const RequestCheck& check,
                                const JournalWork& work) {
   const std::optional<std::string> key = request.Header("idempotency-key");
@@ -85,22 +76,20 @@ HttpResponse ExecuteIdempotent(wal::Journal& journal, const Clock& clock,
   }
   HttpResponse response;
   if (key) {
-    // A retry is answered before its body is looked at again (no write: no WAL entry).
-    bool known = false;
-    const Status looked = journal.Execute([&](wal::JournalTxn& txn) -> Status {
-      StatusOr<bool> found = LookUp(txn, request, *key, &response);
-      if (!found.ok()) return found.status();
-      known = *found;
-      return Status::Ok();
-    });
-    if (!looked.ok()) return Failure(request, looked);
-    if (known) return response;
+    // A retry is answered from the committed keys before its body is looked at again, without
+    // a trip through the journal.
+    StatusOr<bool> known = [&] {
+      std::lock_guard lock(reads.mu);
+      return LookUp(*reads.db, request, *key, &response);
+    }();
+    if (!known.ok()) return RequestFailed(request, known.status());
+    if (*known) return response;
   }
   if (std::optional<HttpResponse> refused = check(); refused) return *refused;
   const Status done = journal.Execute([&](wal::JournalTxn& txn) -> Status {
     if (key) {
       // Checked again: a concurrent request with the same key may have been first.
-      StatusOr<bool> found = LookUp(txn, request, *key, &response);
+      StatusOr<bool> found = LookUp(txn.db(), request, *key, &response);
       if (!found.ok()) return found.status();
       if (*found) return Status::Ok();
     }
@@ -120,7 +109,7 @@ HttpResponse ExecuteIdempotent(wal::Journal& journal, const Clock& clock,
                                         {"created_at", FormatRfc3339(clock.Now())},
                                         {"version", 1}});
   });
-  if (!done.ok()) return Failure(request, done);
+  if (!done.ok()) return RequestFailed(request, done);
   return response;
 }
 

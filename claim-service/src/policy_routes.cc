@@ -1,31 +1,14 @@
 #include "claim_service/policy_routes.h"
 
-#include <charconv>
-
 #include "claim_service/idempotent_request.h"
 #include "shared/http_problem.h"
-#include "shared/json_log.h"
+#include "shared/url.h"
 
 namespace claims {
 namespace {
 
 constexpr int64_t kDefaultLimit = 50;
 constexpr int64_t kMaxLimit = 500;
-
-HttpResponse Failure(const HttpRequest& request, const Status& status) {
-  if (status.code() == StatusCode::kInternal) {
-    Log(LogLevel::kError, "policy request failed",
-        {{"request_id", request.request_id}, {"error", status.ToString()}});
-  }
-  return ProblemFromStatus(status);
-}
-
-std::optional<int64_t> ParseInt(const std::string& text) {
-  int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 struct ListQuery {
   PolicyFilter filter;
@@ -48,7 +31,7 @@ std::optional<ListQuery> ParseListQuery(const HttpRequest& request, FieldErrors*
         errors->push_back({location, "must be one of Life, Health, Car, Home (any case)"});
       }
     } else if (name == "limit") {
-      const auto limit = ParseInt(value);
+      const auto limit = ParseWholeNumber(value);
       if (!limit || *limit < 1 || *limit > kMaxLimit) {
         errors->push_back(
             {location, "must be a whole number from 1 to " + std::to_string(kMaxLimit)});
@@ -56,7 +39,7 @@ std::optional<ListQuery> ParseListQuery(const HttpRequest& request, FieldErrors*
         q.page.limit = *limit;
       }
     } else if (name == "offset") {
-      const auto offset = ParseInt(value);
+      const auto offset = ParseWholeNumber(value);
       if (!offset || *offset < 0) {
         errors->push_back({location, "must be a whole number, 0 or more"});
       } else {
@@ -65,7 +48,7 @@ std::optional<ListQuery> ParseListQuery(const HttpRequest& request, FieldErrors*
     } else if (name == "cursor") {
       // A cursor is "p" and the position of the last policy of the previous page.
       const auto position =
-          value.size() > 1 && value[0] == 'p' ? ParseInt(value.substr(1)) : std::nullopt;
+          value.size() > 1 && value[0] == 'p' ? ParseWholeNumber(value.substr(1)) : std::nullopt;
       if (!position || *position < 0) {
         errors->push_back({location, "is not a cursor this API issued"});
       } else {
@@ -99,8 +82,8 @@ std::string NextLink(const ListQuery& q, const PolicyPage& page) {
   return "<" + link + ">; rel=\"next\"";
 }
 
-HttpResponse CreatePolicy(PolicyService& service, wal::Journal& journal, const Clock& clock,
-                          const HttpRequest& request) {
+HttpResponse CreatePolicy(PolicyService& service, wal::Journal& journal, LockedDatabase& reads,
+                          const Clock& clock, const HttpRequest& request) {
   std::optional<PolicyWriteRequest> decoded;
   const auto decode = [&]() -> std::optional<HttpResponse> {
     nlohmann::json body;
@@ -111,7 +94,7 @@ HttpResponse CreatePolicy(PolicyService& service, wal::Journal& journal, const C
     if (!decoded) return ValidationFailed(errors);
     return std::nullopt;
   };
-  return ExecuteIdempotent(journal, clock, request, decode,
+  return ExecuteIdempotent(journal, reads, clock, request, decode,
                            [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
                              StatusOr<Policy> policy = service.Create(txn, decoded->fields);
                              if (!policy.ok()) return policy.status();
@@ -122,7 +105,7 @@ HttpResponse CreatePolicy(PolicyService& service, wal::Journal& journal, const C
 
 HttpResponse GetPolicy(PolicyService& service, const HttpRequest& request) {
   StatusOr<Policy> policy = service.Get(request.path_params.at("policy_id"));
-  if (!policy.ok()) return Failure(request, policy.status());
+  if (!policy.ok()) return RequestFailed(request, policy.status());
   return JsonResponse(200, EncodePolicy(*policy));
 }
 
@@ -131,7 +114,7 @@ HttpResponse ListPolicies(PolicyService& service, const HttpRequest& request) {
   auto query = ParseListQuery(request, &errors);
   if (!query) return ValidationFailed(errors);
   StatusOr<PolicyPage> page = service.List(query->filter, query->page);
-  if (!page.ok()) return Failure(request, page.status());
+  if (!page.ok()) return RequestFailed(request, page.status());
   nlohmann::json list = nlohmann::json::array();
   for (const Policy& p : page->policies) list.push_back(EncodePolicy(p));
   HttpResponse response = JsonResponse(200, list);
@@ -154,13 +137,13 @@ HttpResponse ReplacePolicy(PolicyService& service, const HttpRequest& request) {
   }
   if (!errors.empty()) return ValidationFailed(errors);
   StatusOr<Policy> policy = service.Replace(policy_id, *decoded);
-  if (!policy.ok()) return Failure(request, policy.status());
+  if (!policy.ok()) return RequestFailed(request, policy.status());
   return JsonResponse(200, EncodePolicy(*policy));
 }
 
 HttpResponse DeletePolicy(PolicyService& service, const HttpRequest& request) {
   const Status deleted = service.Delete(request.path_params.at("policy_id"));
-  if (!deleted.ok()) return Failure(request, deleted);
+  if (!deleted.ok()) return RequestFailed(request, deleted);
   HttpResponse r;
   r.status = 204;
   return r;
@@ -168,14 +151,15 @@ HttpResponse DeletePolicy(PolicyService& service, const HttpRequest& request) {
 
 }  // namespace
 
-void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, const Clock& clock,
-                     Router* router) {
+void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, LockedDatabase& reads,
+                     const Clock& clock, Router* router) {
   const auto bind = [&service](HttpResponse (*fn)(PolicyService&, const HttpRequest&)) {
     return [&service, fn](const HttpRequest& request) { return fn(service, request); };
   };
-  router->Add("POST", "/policies", [&service, &journal, &clock](const HttpRequest& request) {
-    return CreatePolicy(service, journal, clock, request);
-  });
+  router->Add("POST", "/policies",
+              [&service, &journal, &reads, &clock](const HttpRequest& request) {
+                return CreatePolicy(service, journal, reads, clock, request);
+              });
   router->Add("GET", "/policies", bind(&ListPolicies));
   router->Add("GET", "/policies/{policy_id}", bind(&GetPolicy));
   router->Add("PUT", "/policies/{policy_id}", bind(&ReplacePolicy));

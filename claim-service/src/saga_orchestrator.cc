@@ -11,10 +11,6 @@ namespace {
 using S = ClaimState;
 using E = SagaEvent;
 
-int64_t ToMicros(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-
 int64_t Micros(std::chrono::milliseconds d) { return d.count() * 1000; }
 
 // The command a waiting state is waiting on.
@@ -29,6 +25,13 @@ std::optional<PaymentCommandType> PendingCommand(S state) {
     default:
       return std::nullopt;
   }
+}
+
+// base * 2^(attempt-1), capped.
+int64_t DoubledDelay(int64_t base_ms, int attempt, int64_t cap_ms) {
+  int64_t delay = base_ms;
+  for (int i = 1; i < attempt && delay < cap_ms; ++i) delay *= 2;
+  return std::min(delay, cap_ms);
 }
 
 bool IsCompensation(S state) {
@@ -75,9 +78,8 @@ SagaOrchestrator::SagaOrchestrator(SagaSettings settings, const Clock& clock, Ev
       rng_(settings.jitter_seed != 0 ? settings.jitter_seed : std::random_device()()) {}
 
 std::chrono::milliseconds SagaOrchestrator::Backoff(int attempt) {
-  int64_t delay = settings_.backoff_base.count();
-  for (int i = 1; i < attempt && delay < settings_.backoff_cap.count(); ++i) delay *= 2;
-  delay = std::min(delay, settings_.backoff_cap.count());
+  const int64_t delay =
+      DoubledDelay(settings_.backoff_base.count(), attempt, settings_.backoff_cap.count());
   std::lock_guard lock(rng_mu_);
   std::uniform_int_distribution<int64_t> jitter(delay / 2, delay);
   return std::chrono::milliseconds(jitter(rng_));
@@ -117,10 +119,9 @@ void SagaOrchestrator::SendCommand(wal::JournalTxn& txn, Claim& claim, PaymentCo
   txn.Emit(EncodePaymentCommand(command, source_));
   // No answer (payment-service down, partitions moving): send again, waiting twice as long
   // each time, up to the cap.
-  int64_t wait_ms = settings_.answer_timeout.count();
-  for (int i = 1; i < claim.attempts && wait_ms < settings_.backoff_cap.count(); ++i) wait_ms *= 2;
-  wait_ms =
-      std::max(settings_.answer_timeout.count(), std::min(wait_ms, settings_.backoff_cap.count()));
+  const int64_t wait_ms = std::max(settings_.answer_timeout.count(),
+                                   DoubledDelay(settings_.answer_timeout.count(), claim.attempts,
+                                                settings_.backoff_cap.count()));
   claim.next_check_us = now_us + wait_ms * 1000;
 }
 
@@ -133,7 +134,7 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
   }
   const S from = claim.status;
   const auto now = clock_.Now();
-  const int64_t now_us = ToMicros(now);
+  const int64_t now_us = UnixMicros(now);
   const int64_t fee = claim.net_fee.cents();
   claim.version += 1;
   claim.updated_at = FormatRfc3339(now);
@@ -244,7 +245,7 @@ StatusOr<std::vector<Claim>> SagaOrchestrator::Submit(
     claim.policy_id = submission.policy_id;
     claim.net_fee = NetFee(submission);
     claim.status = S::kSubmitted;
-    claim.deadline_us = ToMicros(now) + Micros(settings_.payment_deadline);
+    claim.deadline_us = UnixMicros(now) + Micros(settings_.payment_deadline);
     claim.version = 1;
     claim.created_at = FormatRfc3339(now);
     claim.updated_at = claim.created_at;
@@ -355,7 +356,7 @@ Status SagaOrchestrator::OnPaymentResult(wal::JournalTxn& txn, const PaymentResu
 Status SagaOrchestrator::OnDue(wal::JournalTxn& txn, const std::string& claim_id) {
   StatusOr<Claim> claim = LoadClaim(txn.db(), claim_id);
   if (!claim.ok()) return claim.status();
-  const int64_t now_us = ToMicros(clock_.Now());
+  const int64_t now_us = UnixMicros(clock_.Now());
   if (!claim->next_check_us || *claim->next_check_us > now_us) return Status::Ok();
   if (!PendingCommand(claim->status)) {
     claim->next_check_us.reset();  // nothing to wait for; should not happen

@@ -25,7 +25,7 @@ void AddPaymentRoutes(std::shared_ptr<LockedDatabase> reads, Router* router) {
   router->Add("GET", "/payments/{payment_id}", [reads](const HttpRequest& request) {
     std::lock_guard lock(reads->mu);
     StatusOr<Payment> p = LoadPayment(*reads->db, request.path_params.at("payment_id"));
-    if (!p.ok()) return ProblemFromStatus(p.status());
+    if (!p.ok()) return RequestFailed(request, p.status());
     return JsonResponse(200, EncodePayment(*p));
   });
   router->Add("GET", "/payments", [reads](const HttpRequest& request) {
@@ -42,7 +42,7 @@ void AddPaymentRoutes(std::shared_ptr<LockedDatabase> reads, Router* router) {
     if (!errors.empty()) return ValidationFailed(errors);
     std::lock_guard lock(reads->mu);
     StatusOr<std::vector<Payment>> list = PaymentsOfClaim(*reads->db, claim->second);
-    if (!list.ok()) return ProblemFromStatus(list.status());
+    if (!list.ok()) return RequestFailed(request, list.status());
     nlohmann::json out = nlohmann::json::array();
     for (const Payment& p : *list) out.push_back(EncodePayment(p));
     return JsonResponse(200, out);

@@ -1,5 +1,7 @@
 #include "shared/http_problem.h"
 
+#include "shared/json_log.h"
+
 namespace claims {
 
 HttpResponse Problem(int status, std::string_view slug, std::string_view title, std::string detail,
@@ -79,6 +81,15 @@ bool ParseJsonBody(const HttpRequest& request, nlohmann::json* body, HttpRespons
     *problem = MalformedJson(std::string("the body cannot be read: ") + e.what());
     return false;
   }
+}
+
+HttpResponse RequestFailed(const HttpRequest& request, const Status& status) {
+  if (status.code() == StatusCode::kInternal || status.code() == StatusCode::kUnavailable) {
+    Log(status.code() == StatusCode::kInternal ? LogLevel::kError : LogLevel::kWarn,
+        "request failed",
+        {{"request_id", request.request_id}, {"path", request.path}, {"error", status.ToString()}});
+  }
+  return ProblemFromStatus(status);
 }
 
 HttpResponse JsonResponse(int status, const nlohmann::json& body) {

@@ -1,6 +1,7 @@
 #include "shared/url.h"
 
 #include <cctype>
+#include <charconv>
 
 namespace claims {
 namespace {
@@ -46,6 +47,13 @@ std::string EncodeQueryComponent(std::string_view text) {
     }
   }
   return out;
+}
+
+std::optional<int64_t> ParseWholeNumber(std::string_view text) {
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 }  // namespace claims

@@ -336,17 +336,9 @@ Status Journal::failure() const {
 }
 
 Status Journal::Execute(Command command) {
-  auto pending = std::make_shared<Pending>();
-  pending->command = std::move(command);
-  std::unique_lock lock(mu_);
-  if (!failure_.ok()) {
-    return claims::Unavailable("the journal stopped after an error: " + failure_.ToString());
-  }
-  if (stopping_) return claims::Unavailable("the journal is shutting down");
-  queue_.push_back(pending);
-  cv_.notify_all();
-  cv_.wait(lock, [&] { return pending->done; });
-  return pending->result;
+  std::vector<Command> one;
+  one.push_back(std::move(command));
+  return ExecuteAll(std::move(one)).front();
 }
 
 std::vector<Status> Journal::ExecuteAll(std::vector<Command> commands) {

@@ -20,8 +20,7 @@ uint64_t RandomSalt() {
 }
 
 uint64_t MicrosSinceEpoch(std::chrono::system_clock::time_point t) {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
+  return static_cast<uint64_t>(claims::UnixMicros(t));
 }
 
 const claims::Clock* DefaultClock() {

@@ -184,9 +184,9 @@ int ServiceStorage::AdoptOrphans() {
 }
 
 void ServiceStorage::AddAdminRoutes(claims::Router* router) {
-  router->Add("POST", "/admin/snapshot", [this](const claims::HttpRequest&) {
+  router->Add("POST", "/admin/snapshot", [this](const claims::HttpRequest& request) {
     auto info = Snapshot();
-    if (!info.ok()) return claims::ProblemFromStatus(info.status());
+    if (!info.ok()) return claims::RequestFailed(request, info.status());
     return claims::JsonResponse(201, {{"snapshot", info->path}, {"lsn", info->lsn}});
   });
 }

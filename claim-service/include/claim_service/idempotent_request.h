@@ -10,6 +10,7 @@
 
 #include "shared/clock.h"
 #include "shared/http_types.h"
+#include "shared/sqlite_db.h"
 #include "shared/status.h"
 #include "wal/journal.h"
 
@@ -21,7 +22,8 @@ using RequestCheck = std::function<std::optional<HttpResponse>()>;
 
 // Answers a known key from the store; otherwise runs `check`, then `work` as one journal
 // command, and answers with its response or the problem for its error. `clock` stamps keys.
-HttpResponse ExecuteIdempotent(wal::Journal& journal, const Clock& clock,
+// `reads` is the service's read connection (committed keys are looked up there first).
+HttpResponse ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, const Clock& clock,
                                const HttpRequest& request, const RequestCheck& check,
                                const JournalWork& work);
 

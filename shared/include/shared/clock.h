@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace claims {
@@ -37,5 +38,10 @@ class ManualClock final : public Clock {
 
 // RFC 3339 UTC with milliseconds: "2026-11-22T12:51:00.123Z".
 std::string FormatRfc3339(std::chrono::system_clock::time_point t);
+
+// Microseconds since the Unix epoch.
+inline int64_t UnixMicros(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
 
 }  // namespace claims

@@ -29,6 +29,9 @@ HttpResponse ConflictProblem(std::string detail);
 // The answer for a failed Status from lower layers: kInvalidArgument 422, kNotFound 404,
 // kConflict and kFailedPrecondition 409, kUnavailable 503 (with Retry-After), kInternal 500.
 HttpResponse ProblemFromStatus(const Status& status);
+// ProblemFromStatus, and a log line with the request id and path when the fault is the
+// service's (kInternal: error) or a dependency's (kUnavailable: warn).
+HttpResponse RequestFailed(const HttpRequest& request, const Status& status);
 
 // Parses a JSON body. On failure returns false and sets *problem to a 400 naming the position.
 bool ParseJsonBody(const HttpRequest& request, nlohmann::json* body, HttpResponse* problem);

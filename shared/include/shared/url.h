@@ -1,6 +1,8 @@
 // URL text as clients send it.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,5 +16,8 @@ std::string DecodeQueryComponent(std::string_view text);
 // Percent-encodes everything but unreserved characters (A-Z a-z 0-9 - . _ ~), so any value can
 // be put back into a query string or a header.
 std::string EncodeQueryComponent(std::string_view text);
+
+// A whole decimal number with nothing around it ("42", "-3"), or nullopt.
+std::optional<int64_t> ParseWholeNumber(std::string_view text);
 
 }  // namespace claims
