@@ -77,10 +77,9 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
     } else if (name == "provider_npi") {
       filter.provider_npi = value;
     } else if (name == "limit") {
-      const auto n = ParseWholeNumber(value);
-      if (!n || *n < 1 || *n > kMaxLimit) {
-        errors.push_back(
-            {location, "must be a whole number from 1 to " + std::to_string(kMaxLimit)});
+      const auto n = ParsePageLimit(value, kMaxLimit);
+      if (!n) {
+        errors.push_back({location, "must be a whole number, 1 or more"});
       } else {
         limit = *n;
       }
@@ -147,7 +146,7 @@ HttpResponse TopProviders(const ClaimRouteDeps& d, const HttpRequest& request) {
   nlohmann::json list = nlohmann::json::array();
   for (const ProviderTotal& p : *top) {
     list.push_back({{"provider_npi", p.provider_npi},
-                    {"total_net_fee", Money::FromCents(p.net_fee_cents).ToString()},
+                    {"total_net_fee", p.net_fee.ToString()},
                     {"claims", p.claims}});
   }
   return JsonResponse(200, list);

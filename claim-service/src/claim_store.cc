@@ -177,13 +177,22 @@ StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
 }
 
 StatusOr<std::vector<ProviderTotal>> TopProviderNpis(SqliteDatabase& db, int limit) {
+  // SUM over int64 stops with "integer overflow" once a total passes 2^63 cents (about 3,100
+  // claims at the largest fees accepted), and TOTAL() is a double, inexact there. So each fee
+  // is summed as two parts split at bit 32 (fees are never negative): the high parts are below
+  // 2^20 each, the low parts below 2^32, so neither sum can overflow below 2^31 claims; the low
+  // sum's carry moves into the high part, and the pair orders as the total does.
   StatusOr<SqliteStatement*> s = db.Prepare(
-      "SELECT provider_npi, SUM(net_fee_cents) AS total, COUNT(*) FROM claims "
-      "GROUP BY provider_npi ORDER BY total DESC, provider_npi LIMIT ?1");
+      "SELECT provider_npi, high + (low >> 32) AS total_high, low & 4294967295 AS total_low, n "
+      "FROM (SELECT provider_npi, SUM(net_fee_cents >> 32) AS high, "
+      "SUM(net_fee_cents & 4294967295) AS low, COUNT(*) AS n FROM claims "
+      "WHERE status <> 'REJECTED' GROUP BY provider_npi) "
+      "ORDER BY total_high DESC, total_low DESC, provider_npi LIMIT ?1");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, static_cast<int64_t>(limit));
   return CollectRows<ProviderTotal>(*s, [](const SqliteStatement& r) -> StatusOr<ProviderTotal> {
-    return ProviderTotal{r.ColumnText(0), r.ColumnInt(1), r.ColumnInt(2)};
+    return ProviderTotal{r.ColumnText(0), MoneyTotal::FromParts(r.ColumnInt(1), r.ColumnInt(2)),
+                         r.ColumnInt(3)};
   });
 }
 
@@ -217,6 +226,16 @@ StatusOr<int64_t> CountOpenClaims(SqliteDatabase& db, const std::string& policy_
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(policy_id));
   return SingleInt(*s);
+}
+
+StatusOr<bool> PolicyHasClaims(SqliteDatabase& db, const std::string& policy_id) {
+  StatusOr<SqliteStatement*> s =
+      db.Prepare("SELECT EXISTS (SELECT 1 FROM claims WHERE policy_id = ?1)");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, std::string_view(policy_id));
+  StatusOr<int64_t> n = SingleInt(*s);
+  if (!n.ok()) return n.status();
+  return *n != 0;
 }
 
 StatusOr<int64_t> NextClaimPosition(SqliteDatabase& db) {

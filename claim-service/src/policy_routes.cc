@@ -2,6 +2,7 @@
 
 #include "claim_service/idempotent_request.h"
 #include "shared/http_problem.h"
+#include "shared/json_values.h"
 #include "shared/url.h"
 
 namespace claims {
@@ -31,10 +32,9 @@ std::optional<ListQuery> ParseListQuery(const HttpRequest& request, FieldErrors*
         errors->push_back({location, "must be one of Life, Health, Car, Home (any case)"});
       }
     } else if (name == "limit") {
-      const auto limit = ParseWholeNumber(value);
-      if (!limit || *limit < 1 || *limit > kMaxLimit) {
-        errors->push_back(
-            {location, "must be a whole number from 1 to " + std::to_string(kMaxLimit)});
+      const auto limit = ParsePageLimit(value, kMaxLimit);
+      if (!limit) {
+        errors->push_back({location, "must be a whole number, 1 or more"});
       } else {
         q.page.limit = *limit;
       }
@@ -94,13 +94,13 @@ HttpResponse CreatePolicy(PolicyService& service, wal::Journal& journal, LockedD
     if (!decoded) return ValidationFailed(errors);
     return std::nullopt;
   };
-  return ExecuteIdempotent(journal, reads, clock, request, decode,
-                           [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
-                             StatusOr<Policy> policy = service.Create(txn, decoded->fields);
-                             if (!policy.ok()) return policy.status();
-                             return JsonResponse(201, EncodePolicy(*policy))
-                                 .WithHeader("Location", "/policies/" + policy->policy_id);
-                           });
+  return ExecuteIdempotent(
+      journal, reads, clock, request, decode, [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
+        StatusOr<Policy> policy = service.Create(txn, decoded->fields, decoded->policy_id);
+        if (!policy.ok()) return policy.status();
+        return JsonResponse(201, EncodePolicy(*policy))
+            .WithHeader("Location", "/policies/" + policy->policy_id);
+      });
 }
 
 HttpResponse GetPolicy(PolicyService& service, const HttpRequest& request) {
@@ -124,6 +124,20 @@ HttpResponse ListPolicies(PolicyService& service, const HttpRequest& request) {
   return response;
 }
 
+// A policy_id in a PUT or PATCH body is an echo of what GET returned: it must name the policy
+// of the path.
+void CheckEchoedPolicyId(const nlohmann::json& body, const std::string& policy_id,
+                         FieldErrors* errors) {
+  if (!body.is_object()) return;
+  const auto echoed = body.find("policy_id");
+  if (echoed == body.end()) return;
+  const std::optional<std::string> id = PolicyIdText(*echoed);
+  if (id && *id != policy_id) {
+    errors->push_back(
+        {"body.policy_id", "must match the policy_id in the path (" + policy_id + ")"});
+  }
+}
+
 HttpResponse ReplacePolicy(PolicyService& service, const HttpRequest& request) {
   const std::string& policy_id = request.path_params.at("policy_id");
   nlohmann::json body;
@@ -131,12 +145,34 @@ HttpResponse ReplacePolicy(PolicyService& service, const HttpRequest& request) {
   if (!ParseJsonBody(request, &body, &problem)) return problem;
   FieldErrors errors;
   auto decoded = DecodePolicyWrite(body, PolicyWrite::kReplace, &errors);
-  if (decoded && decoded->policy_id && *decoded->policy_id != policy_id) {
-    errors.push_back(
-        {"body.policy_id", "must match the policy_id in the path (" + policy_id + ")"});
-  }
+  CheckEchoedPolicyId(body, policy_id, &errors);
   if (!errors.empty()) return ValidationFailed(errors);
   StatusOr<Policy> policy = service.Replace(policy_id, *decoded);
+  if (!policy.ok()) return RequestFailed(request, policy.status());
+  return JsonResponse(200, EncodePolicy(*policy));
+}
+
+HttpResponse PatchPolicy(PolicyService& service, const HttpRequest& request) {
+  const std::string& policy_id = request.path_params.at("policy_id");
+  // A JSON Patch (RFC 6902) is a list of operations, which a merge patch would read as "replace
+  // the whole policy with this array": refuse it by name instead.
+  const std::string type = request.Header("content-type").value_or("");
+  if (type.rfind("application/json-patch+json", 0) == 0) {
+    return Problem(415, "unsupported-media-type", "Unsupported media type",
+                   "PATCH takes a JSON merge patch (RFC 7396): send the fields to change as an "
+                   "object, as application/merge-patch+json or application/json");
+  }
+  nlohmann::json patch;
+  HttpResponse problem;
+  if (!ParseJsonBody(request, &patch, &problem)) return problem;
+  FieldErrors errors;
+  if (!patch.is_object()) {
+    errors.push_back({"body", "must be a JSON object (a merge patch), not " + JsonTypeName(patch)});
+  }
+  CheckEchoedPolicyId(patch, policy_id, &errors);
+  if (!errors.empty()) return ValidationFailed(errors);
+  StatusOr<Policy> policy = service.Patch(policy_id, patch, &errors);
+  if (!errors.empty()) return ValidationFailed(errors);
   if (!policy.ok()) return RequestFailed(request, policy.status());
   return JsonResponse(200, EncodePolicy(*policy));
 }
@@ -163,6 +199,7 @@ void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, LockedDataba
   router->Add("GET", "/policies", bind(&ListPolicies));
   router->Add("GET", "/policies/{policy_id}", bind(&GetPolicy));
   router->Add("PUT", "/policies/{policy_id}", bind(&ReplacePolicy));
+  router->Add("PATCH", "/policies/{policy_id}", bind(&PatchPolicy));
   router->Add("DELETE", "/policies/{policy_id}", bind(&DeletePolicy));
 }
 

@@ -16,11 +16,25 @@ OutgoingEvent PolicyService::Event(PolicyEventType type, const Policy& policy,
   return BuildPolicyEvent(type, policy, source_, NewNanoid(), at);
 }
 
-StatusOr<Policy> PolicyService::Create(wal::JournalTxn& txn, const PolicyFields& fields) {
+StatusOr<Policy> PolicyService::Create(wal::JournalTxn& txn, const PolicyFields& fields,
+                                       const std::optional<std::string>& policy_id) {
   Policy policy;
-  policy.policy_id = NewNanoid();
+  policy.policy_id = policy_id.value_or(NewNanoid());
   policy.fields = fields;
   policy.version = 1;
+  if (policy_id) {
+    StatusOr<Policy> existing = LoadPolicy(txn.db(), *policy_id);
+    if (existing.ok()) return Conflict("a policy with id " + *policy_id + " already exists");
+    if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+    // A deleted policy's claims keep its id, and its coverage books stay with them: a new policy
+    // under that id would inherit them.
+    StatusOr<bool> has_claims = PolicyHasClaims(txn.db(), *policy_id);
+    if (!has_claims.ok()) return has_claims.status();
+    if (*has_claims) {
+      return Conflict("policy_id " + *policy_id +
+                      " belonged to a deleted policy that has claims; choose another id");
+    }
+  }
   const auto now = clock_.Now();
   policy.created_at = FormatRfc3339(now);
   policy.updated_at = policy.created_at;
@@ -31,10 +45,11 @@ StatusOr<Policy> PolicyService::Create(wal::JournalTxn& txn, const PolicyFields&
   return policy;
 }
 
-StatusOr<Policy> PolicyService::Create(const PolicyFields& fields) {
+StatusOr<Policy> PolicyService::Create(const PolicyFields& fields,
+                                       const std::optional<std::string>& policy_id) {
   StatusOr<Policy> created = Internal("not run");
   const Status done = journal_.Execute([&](wal::JournalTxn& txn) -> Status {
-    created = Create(txn, fields);
+    created = Create(txn, fields, policy_id);
     return created.status();
   });
   if (!done.ok()) return done;
@@ -50,29 +65,57 @@ StatusOr<Policy> PolicyService::Replace(const std::string& policy_id,
     int64_t position = 0;
     StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id, &position);
     if (!current.ok()) return current.status();
-    if (request.expected_version && *request.expected_version != current->version) {
-      return Conflict("policy " + policy_id + " is at version " + std::to_string(current->version) +
-                      ", not " + std::to_string(*request.expected_version) + "; read it again");
-    }
-    StatusOr<Coverage> used = LoadCoverage(txn.db(), policy_id);
-    if (!used.ok()) return used.status();
-    const int64_t in_use = used->reserved_cents + used->paid_cents;
-    if (request.fields.coverage_amount.cents() < in_use) {
-      return Conflict("coverage_amount cannot go below " + Money::FromCents(in_use).ToString() +
-                      ", which claims already reserved or were paid");
-    }
-    Policy next = *current;
-    next.fields = request.fields;
-    next.version = current->version + 1;
-    const auto now = clock_.Now();
-    next.updated_at = FormatRfc3339(now);
-    CLAIMS_RETURN_IF_ERROR(PolicyConflict(next, txn.Put("policies", PolicyRow(next, position))));
-    txn.Emit(Event(PolicyEventType::kUpdated, next, now));
-    updated = next;
-    return Status::Ok();
+    updated = Update(txn, *current, position, request);
+    return updated.status();
   });
   if (!done.ok()) return done;
   return updated;
+}
+
+StatusOr<Policy> PolicyService::Patch(const std::string& policy_id, const nlohmann::json& patch,
+                                      FieldErrors* errors) {
+  StatusOr<Policy> updated = Internal("not run");
+  const Status done = journal_.Execute([&](wal::JournalTxn& txn) -> Status {
+    // Read and written in one command: a concurrent change of another field is never undone by
+    // a patch computed from an older copy.
+    int64_t position = 0;
+    StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id, &position);
+    if (!current.ok()) return current.status();
+    const auto request = DecodePolicyWrite(ApplyPolicyMergePatch(*current, patch),
+                                           PolicyWrite::kReplace, errors);
+    if (!request) return InvalidArgument("the patched policy is not valid");
+    updated = Update(txn, *current, position, *request);
+    return updated.status();
+  });
+  if (!done.ok()) return done;
+  return updated;
+}
+
+StatusOr<Policy> PolicyService::Update(wal::JournalTxn& txn, const Policy& current,
+                                       int64_t position, const PolicyWriteRequest& request) {
+  const std::string& policy_id = current.policy_id;
+  if (request.expected_version && *request.expected_version != current.version) {
+    return Conflict("policy " + policy_id + " is at version " + std::to_string(current.version) +
+                    ", not " + std::to_string(*request.expected_version) + "; read it again");
+  }
+  StatusOr<Coverage> used = LoadCoverage(txn.db(), policy_id);
+  if (!used.ok()) return used.status();
+  // A policy without coverage_amount pays nothing, so it may lose its amount only while no claim
+  // holds a reservation or was paid: reserved + paid never exceed the coverage.
+  const int64_t in_use = used->reserved_cents + used->paid_cents;
+  const int64_t coverage = request.fields.coverage_amount ? request.fields.coverage_amount->cents() : 0;
+  if (coverage < in_use) {
+    return Conflict("coverage_amount cannot go below " + Money::FromCents(in_use).ToString() +
+                    ", which claims already reserved or were paid");
+  }
+  Policy next = current;
+  next.fields = request.fields;
+  next.version = current.version + 1;
+  const auto now = clock_.Now();
+  next.updated_at = FormatRfc3339(now);
+  CLAIMS_RETURN_IF_ERROR(PolicyConflict(next, txn.Put("policies", PolicyRow(next, position))));
+  txn.Emit(Event(PolicyEventType::kUpdated, next, now));
+  return next;
 }
 
 Status PolicyService::Delete(const std::string& policy_id) {

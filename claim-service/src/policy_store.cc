@@ -29,8 +29,8 @@ StatusOr<Policy> ReadPolicy(const SqliteStatement& s) {
   f.end_date = *end;
   f.premium_amount = Money::FromCents(s.ColumnInt(6));
   f.status = *status;
-  f.customer_id = s.ColumnText(8);
-  f.coverage_amount = Money::FromCents(s.ColumnInt(9));
+  f.customer_id = s.ColumnOptionalText(8);
+  if (const auto coverage = s.ColumnOptionalInt(9)) f.coverage_amount = Money::FromCents(*coverage);
   f.subscriber_number = s.ColumnOptionalText(10);
   f.plan_group_number = s.ColumnOptionalText(11);
   p.version = s.ColumnInt(12);
@@ -54,8 +54,9 @@ nlohmann::json PolicyRow(const Policy& p, int64_t position) {
           {"end_date", f.end_date.ToIso()},
           {"premium_cents", f.premium_amount.cents()},
           {"status", PolicyStatusName(f.status)},
-          {"customer_id", f.customer_id},
-          {"coverage_cents", f.coverage_amount.cents()},
+          {"customer_id", optional(f.customer_id)},
+          {"coverage_cents",
+           f.coverage_amount ? nlohmann::json(f.coverage_amount->cents()) : nlohmann::json()},
           {"subscriber_number", optional(f.subscriber_number)},
           {"plan_group_number", optional(f.plan_group_number)},
           {"version", p.version},

@@ -220,9 +220,13 @@ StatusOr<std::string> SagaOrchestrator::CheckPolicy(wal::JournalTxn& txn, Claim&
     return "service_date " + sub.service_date.ToIso() + " is outside the policy term " +
            f.start_date.ToIso() + " to " + f.end_date.ToIso();
   }
+  // No amount is no coverage, never unlimited coverage.
+  if (!f.coverage_amount) {
+    return "policy " + policy->policy_id + " has no coverage_amount, so it pays no claim";
+  }
   StatusOr<Coverage> used = LoadCoverage(txn.db(), policy->policy_id);
   if (!used.ok()) return used.status();
-  const int64_t remaining = f.coverage_amount.cents() - used->reserved_cents - used->paid_cents;
+  const int64_t remaining = f.coverage_amount->cents() - used->reserved_cents - used->paid_cents;
   if (claim.net_fee.cents() > remaining) {
     return "net_fee " + claim.net_fee.ToString() + " is over the remaining coverage " +
            Money::FromCents(remaining).ToString();

@@ -7,7 +7,7 @@ namespace {
 
 // Money is stored in integer cents. Dates are ISO text (YYYY-MM-DD), times RFC 3339 UTC.
 // `position` orders policies by creation for stable paging.
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, R"sql(
 CREATE TABLE policies (
   position          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -96,6 +96,40 @@ CREATE TABLE processed_events (
   event_id TEXT PRIMARY KEY,
   version  INTEGER NOT NULL
 );
+)sql"},
+    // customer_id and coverage_amount became optional (the original policy specification has
+    // neither). SQLite cannot drop NOT NULL in place: the table is rebuilt, keeping every row,
+    // its position, and the AUTOINCREMENT counter (so no position is ever reused).
+    {3, R"sql(
+CREATE TABLE policies_new (
+  position          INTEGER PRIMARY KEY AUTOINCREMENT,
+  policy_id         TEXT NOT NULL UNIQUE,
+  policyholder_name TEXT NOT NULL,
+  policy_type       TEXT NOT NULL,
+  start_date        TEXT NOT NULL,
+  end_date          TEXT NOT NULL,
+  premium_cents     INTEGER NOT NULL CHECK (premium_cents >= 0),
+  status            TEXT NOT NULL,
+  customer_id       TEXT,
+  coverage_cents    INTEGER CHECK (coverage_cents >= 0),
+  subscriber_number TEXT,
+  plan_group_number TEXT,
+  version           INTEGER NOT NULL,
+  created_at        TEXT NOT NULL,
+  updated_at        TEXT NOT NULL
+);
+INSERT INTO policies_new SELECT * FROM policies;
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'policies_new', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'policies_new');
+UPDATE sqlite_sequence
+  SET seq = MAX(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'policies'), 0))
+  WHERE name = 'policies_new';
+DROP TABLE policies;
+ALTER TABLE policies_new RENAME TO policies;
+CREATE UNIQUE INDEX policies_member ON policies (subscriber_number, plan_group_number)
+  WHERE subscriber_number IS NOT NULL;
+CREATE INDEX policies_status_type ON policies (status, policy_type, position);
+CREATE INDEX policies_type ON policies (policy_type, position);
 )sql"},
 }};
 

@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 #include "claim_service/claim_service.h"
 #include "shared/json_log.h"
 #include "shared/kafka_publisher.h"
 #include "shared/mock_kafka_cluster.h"
 #include "test_policies.h"
+#include "test_server.h"
 #include "testing/http_client.h"
 #include "testing/topic_reader.h"
 
@@ -18,6 +20,7 @@ namespace claims {
 namespace {
 
 using nlohmann::json;
+using testing::ExpectProblem;
 using testing::HttpClient;
 using testing::HttpResult;
 
@@ -25,27 +28,16 @@ class ClaimsApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     SetLogLevel(LogLevel::kError);
-    auto cluster = MockKafkaCluster::Start(1);
-    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
-    cluster_ = cluster->release();
-    data_dir_ = new std::string(testing::TestDirectory());
-    ClaimServiceConfig c;
-    c.http.port = 0;
-    c.http.access_log = false;
-    c.data_dir = *data_dir_;
-    c.kafka.bootstrap_servers = cluster_->bootstrap_servers();
-    c.instance_id = "claims-api-test";
-    c.fsync = wal::FsyncPolicy::kNone;
-    c.top_providers_per_minute = 3;
-    auto service = ClaimService::Start(c, clock_);
-    ASSERT_TRUE(service.ok()) << service.status().ToString();
-    service_ = service->release();
+    stack_ =
+        testing::StartServiceUnderTest(1, "claims-api-test", clock_, [](ClaimServiceConfig& c) {
+          c.fsync = wal::FsyncPolicy::kNone;
+          c.top_providers_per_minute = 3;
+        }).release();
+    ASSERT_NE(stack_, nullptr);
+    cluster_ = stack_->cluster.get();
+    service_ = stack_->service.get();
   }
-  static void TearDownTestSuite() {
-    delete service_;
-    delete cluster_;
-    delete data_dir_;
-  }
+  static void TearDownTestSuite() { delete stack_; }
 
   HttpClient& client() {
     if (!client_) client_ = std::make_unique<HttpClient>(service_->port());
@@ -71,16 +63,10 @@ class ClaimsApiTest : public ::testing::Test {
             {"member_copay", 0}};
   }
 
-  static void ExpectProblem(const HttpResult& r, long status, const std::string& type) {
-    EXPECT_EQ(r.status, status) << r.body;
-    EXPECT_EQ(r.Header("content-type"), "application/problem+json") << r.body;
-    EXPECT_EQ(r.Json().value("type", ""), "/problems/" + type) << r.body;
-  }
-
   static inline ManualClock clock_{std::chrono::system_clock::now()};
+  static inline testing::ServiceUnderTest* stack_ = nullptr;
   static inline MockKafkaCluster* cluster_ = nullptr;
   static inline ClaimService* service_ = nullptr;
-  static inline std::string* data_dir_ = nullptr;
   std::unique_ptr<HttpClient> client_;
 };
 
@@ -195,11 +181,12 @@ TEST_F(ClaimsApiTest, PolicyWithOpenClaimsCannotBeDeleted) {
 
 TEST_F(ClaimsApiTest, TopProviderNpisAreSummedByTheDatabaseAndRateLimited) {
   CreatePolicy(107);
-  ASSERT_EQ(client()
-                .Post("/claims",
-                      json::array({ClaimBody(107, "7777777777"), ClaimBody(107, "7777777777")}))
-                .status,
-            201);
+  // The third names no policy that exists: REJECTED, its fee never approved, so not counted.
+  HttpResult submitted = client().Post(
+      "/claims", json::array({ClaimBody(107, "7777777777"), ClaimBody(107, "7777777777"),
+                              ClaimBody(99107, "7777777777")}));
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  ASSERT_EQ(submitted.Json()[2]["status"], "REJECTED");
   HttpResult top = client().Get("/top-provider-npis");
   ASSERT_EQ(top.status, 200) << top.body;
   ASSERT_FALSE(top.Json().empty());
@@ -209,6 +196,7 @@ TEST_F(ClaimsApiTest, TopProviderNpisAreSummedByTheDatabaseAndRateLimited) {
     if (p["provider_npi"] == "7777777777") {
       found = true;
       EXPECT_EQ(p["total_net_fee"], "171.00");
+      EXPECT_EQ(p["claims"], 2);
     }
   }
   EXPECT_TRUE(found) << top.body;
@@ -220,6 +208,53 @@ TEST_F(ClaimsApiTest, TopProviderNpisAreSummedByTheDatabaseAndRateLimited) {
   EXPECT_EQ(limited.Header("retry-after"), "20");
   clock_.Advance(std::chrono::seconds(20));
   EXPECT_EQ(client().Get("/top-provider-npis").status, 200);
+}
+
+// Past 2^63 cents in one NPI's total: 9,300 accepted claims at the largest fee a policy can
+// cover (10^13 currency units, each on its own policy at the largest coverage). SUM over int64
+// would fail with "integer overflow" (a 500, for ever); the total is exact instead.
+TEST_F(ClaimsApiTest, TopProviderTotalPastInt64IsExact) {
+  constexpr int kClaims = 9300;
+  constexpr int kThreads = 4;
+  const std::string max_money = "10000000000000.00";  // Money::kMaxCents
+  std::vector<std::vector<std::string>> policy_ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient c(service_->port());
+      for (int i = t; i < kClaims; i += kThreads) {
+        json body = testing::PolicyBody(500000 + i);
+        body["coverage_amount"] = max_money;
+        HttpResult r = c.Post("/policies", body);
+        if (r.status == 201) policy_ids[t].push_back(r.Json()["policy_id"]);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<std::string> all;
+  for (const auto& ids : policy_ids) all.insert(all.end(), ids.begin(), ids.end());
+  ASSERT_EQ(all.size(), static_cast<size_t>(kClaims));
+  for (size_t first = 0; first < all.size(); first += 1000) {
+    json batch = json::array();
+    for (size_t i = first; i < std::min(all.size(), first + 1000); ++i) {
+      batch.push_back({{"policy_id", all[i]},
+                       {"service_date", "2026-03-28"},
+                       {"submitted_procedure", "D0120"},
+                       {"provider_npi", "9999999999"},
+                       {"provider_fees", max_money},
+                       {"allowed_fees", 0}});
+    }
+    HttpResult r = client().Post("/claims", batch);
+    ASSERT_EQ(r.status, 201) << r.body.substr(0, 500);
+    for (const json& claim : r.Json()) ASSERT_EQ(claim["status"], "PAYMENT_REQUESTED");
+  }
+  clock_.Advance(std::chrono::minutes(1));  // a fresh rate-limit allowance
+  HttpResult top = client().Get("/top-provider-npis");
+  ASSERT_EQ(top.status, 200) << top.body;
+  ASSERT_FALSE(top.Json().empty());
+  EXPECT_EQ(top.Json()[0]["provider_npi"], "9999999999");
+  EXPECT_EQ(top.Json()[0]["total_net_fee"], "93000000000000000.00");  // 9.3 * 10^18 cents
+  EXPECT_EQ(top.Json()[0]["claims"], kClaims);
 }
 
 TEST_F(ClaimsApiTest, HostileBodiesNeverCauseA5xx) {

@@ -11,6 +11,7 @@
 #include "shared/json_log.h"
 #include "shared/mock_kafka_cluster.h"
 #include "test_policies.h"
+#include "test_server.h"
 #include "testing/http_client.h"
 #include "testing/topic_reader.h"
 
@@ -18,6 +19,7 @@ namespace claims {
 namespace {
 
 using nlohmann::json;
+using testing::ExpectProblem;
 using testing::HttpClient;
 using testing::HttpResult;
 using testing::PolicyBody;
@@ -25,13 +27,8 @@ using testing::PolicyBody;
 constexpr size_t kMaxBody = 64 * 1024;
 
 ClaimServiceConfig ConfigFor(const std::string& data_dir, const std::string& bootstrap) {
-  ClaimServiceConfig c;
-  c.http.port = 0;
+  ClaimServiceConfig c = testing::TestServiceConfig(data_dir, bootstrap, "api-test");
   c.http.max_body_bytes = kMaxBody;
-  c.http.access_log = false;
-  c.data_dir = data_dir;
-  c.kafka.bootstrap_servers = bootstrap;
-  c.instance_id = "api-test";
   return c;
 }
 
@@ -39,20 +36,14 @@ class PolicyApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     SetLogLevel(LogLevel::kWarn);
-    auto cluster = MockKafkaCluster::Start(3);
-    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
-    cluster_ = cluster->release();
-    data_dir_ = new std::string(testing::TestDirectory());
-    auto service =
-        ClaimService::Start(ConfigFor(*data_dir_, cluster_->bootstrap_servers()), clock_);
-    ASSERT_TRUE(service.ok()) << service.status().ToString();
-    service_ = service->release();
+    stack_ = testing::StartServiceUnderTest(3, "api-test", clock_, [](ClaimServiceConfig& c) {
+               c.http.max_body_bytes = kMaxBody;
+             }).release();
+    ASSERT_NE(stack_, nullptr);
+    cluster_ = stack_->cluster.get();
+    service_ = stack_->service.get();
   }
-  static void TearDownTestSuite() {
-    delete service_;
-    delete cluster_;
-    delete data_dir_;
-  }
+  static void TearDownTestSuite() { delete stack_; }
 
   HttpClient& client() {
     if (!client_) client_ = std::make_unique<HttpClient>(service_->port());
@@ -66,19 +57,10 @@ class PolicyApiTest : public ::testing::Test {
     return r.Json();
   }
 
-  static void ExpectProblem(const HttpResult& r, long status, const std::string& type) {
-    EXPECT_EQ(r.status, status) << r.body;
-    EXPECT_EQ(r.Header("content-type"), "application/problem+json") << r.body;
-    const json body = r.Json();
-    EXPECT_EQ(body.value("type", ""), "/problems/" + type) << r.body;
-    EXPECT_EQ(body.value("status", 0), status) << r.body;
-    EXPECT_FALSE(body.value("detail", "").empty()) << r.body;
-  }
-
   static inline SystemClock clock_;
+  static inline testing::ServiceUnderTest* stack_ = nullptr;
   static inline MockKafkaCluster* cluster_ = nullptr;
   static inline ClaimService* service_ = nullptr;
-  static inline std::string* data_dir_ = nullptr;
   std::unique_ptr<HttpClient> client_;
 };
 
@@ -145,7 +127,7 @@ TEST_F(PolicyApiTest, ValidationErrorsAre422ListingEveryField) {
   body["policy_type"] = "Boat";
   body["end_date"] = "2025-01-01";
   body["premium_amount"] = "12.345";
-  body.erase("customer_id");
+  body.erase("policyholder_name");
   body["colour"] = "blue";
   HttpResult r = client().Post("/policies", body);
   ExpectProblem(r, 422, "validation-error");
@@ -157,7 +139,7 @@ TEST_F(PolicyApiTest, ValidationErrorsAre422ListingEveryField) {
   }
   EXPECT_EQ(locations,
             (std::set<std::string>{"body.policy_type", "body.end_date", "body.premium_amount",
-                                   "body.customer_id", "body.colour"}));
+                                   "body.policyholder_name", "body.colour"}));
 }
 
 TEST_F(PolicyApiTest, ReplaceWithAnotherIdInTheBodyIs422) {
@@ -176,9 +158,9 @@ TEST_F(PolicyApiTest, UnknownIdsAndPathsAre404) {
 }
 
 TEST_F(PolicyApiTest, WrongMethodIs405WithAllow) {
-  HttpResult r = client().Send("PATCH", "/policies/abc", "{}");
+  HttpResult r = client().Send("POST", "/policies/abc", "{}");
   ExpectProblem(r, 405, "method-not-allowed");
-  EXPECT_EQ(r.Header("allow"), "DELETE, GET, PUT");
+  EXPECT_EQ(r.Header("allow"), "DELETE, GET, PATCH, PUT");
   ExpectProblem(client().Send("DELETE", "/policies"), 405, "method-not-allowed");
 }
 

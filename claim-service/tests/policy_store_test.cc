@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "claim_service/schema.h"
 #include "test_journal.h"
 
 namespace claims {
@@ -62,6 +63,52 @@ TEST_F(PolicyStoreTest, PositionsAreNeverReused) {
                   .ok());
   std::lock_guard lock(fixture_->reads->mu);
   EXPECT_EQ(*NextPolicyPosition(*fixture_->reads->db), 3);
+}
+
+TEST_F(PolicyStoreTest, PolicyWithOnlyTheSpecificationFieldsReadsBackEqual) {
+  Policy p = MakePolicy(1);
+  p.fields.customer_id.reset();
+  p.fields.coverage_amount.reset();
+  p.fields.subscriber_number.reset();
+  p.fields.plan_group_number.reset();
+  ASSERT_TRUE(Insert(p).ok());
+  StatusOr<Policy> read = store_->Get(p.policy_id);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, p);
+}
+
+// Schema 3 rebuilt the policies table to make customer_id and coverage_cents optional: the rows,
+// their positions and the position counter (past a deleted last policy) come through.
+TEST(PolicySchemaTest, OptionalFieldsMigrationKeepsRowsAndThePositionCounter) {
+  auto db = SqliteDatabase::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  const auto all = ClaimServiceMigrations();
+  ASSERT_EQ(all.size(), 3u);
+  ASSERT_TRUE((*db)->Migrate(all.first(2)).ok());
+  const auto insert = [&](int position, const std::string& id) {
+    return (*db)->Exec(
+        "INSERT INTO policies VALUES (" + std::to_string(position) + ", '" + id +
+        "', 'Ada', 'Life', '2026-01-01', '2027-01-01', 100, 'Active', 'C-1', 5000, NULL, NULL, 1, "
+        "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')");
+  };
+  ASSERT_TRUE(insert(1, "a").ok());
+  ASSERT_TRUE(insert(2, "b").ok());
+  ASSERT_TRUE(insert(3, "c").ok());
+  ASSERT_TRUE((*db)->Exec("DELETE FROM policies WHERE policy_id = 'c'").ok());
+
+  ASSERT_TRUE((*db)->Migrate(all).ok());
+  EXPECT_EQ(*(*db)->SchemaVersion(), 3);
+  StatusOr<Policy> b = LoadPolicy(**db, "b");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->fields.coverage_amount, Money::FromCents(5000));
+  EXPECT_EQ(b->fields.customer_id, "C-1");
+  EXPECT_EQ(*NextPolicyPosition(**db), 4);  // 3 was used, by the deleted policy
+  ASSERT_TRUE(
+      (*db)
+          ->Exec("INSERT INTO policies VALUES (4, 'd', 'Ada', 'Life', '2026-01-01', '2027-01-01', "
+                 "100, 'Active', NULL, NULL, NULL, NULL, 1, 'x', 'x')")
+          .ok());
+  EXPECT_EQ(*NextPolicyPosition(**db), 5);
 }
 
 TEST_F(PolicyStoreTest, ListFiltersAndPagesInCreationOrder) {

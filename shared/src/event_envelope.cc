@@ -35,14 +35,16 @@ OutgoingEvent BuildPolicyEvent(PolicyEventType type, const Policy& policy,
                                std::chrono::system_clock::time_point at) {
   // Deletions go first in downstream queues: they change what may be paid.
   const bool high = type == PolicyEventType::kDeleted;
+  nlohmann::json details = EncodePolicy(policy);
+  nlohmann::json customer_id = details["customer_id"];  // null when the policy has none
   nlohmann::json event = {
       {"event_id", event_id},
       {"event_type", PolicyEventTypeName(type)},
       {"event_timestamp", FormatRfc3339(at)},
       {"schema_version", kEventSchemaVersion},
       {"source", {{"service", source.service}, {"instance", source.instance}}},
-      {"customer_id", policy.fields.customer_id},
-      {"policy_details", EncodePolicy(policy)},
+      {"customer_id", std::move(customer_id)},
+      {"policy_details", std::move(details)},
       {"metadata",
        {{"source_system", "policy-api"}, {"processing_priority", high ? "high" : "normal"}}},
   };

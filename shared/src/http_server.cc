@@ -34,18 +34,8 @@ class NamedHeader final : public Http::Header::Header {
   std::string value_;
 };
 
-bool IsRequestIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.';
-}
-
 std::string RequestIdFor(const std::optional<std::string>& given) {
-  if (given && !given->empty() && given->size() <= 64) {
-    bool ok = true;
-    for (char c : *given) ok = ok && IsRequestIdChar(c);
-    if (ok) return *given;
-  }
-  return NewNanoid();
+  return given && IsSafeId(*given, 64) ? *given : NewNanoid();
 }
 
 std::string Lower(std::string s) {

@@ -92,4 +92,23 @@ std::string Money::ToString() const {
   return negative ? "-" + out : out;
 }
 
+MoneyTotal MoneyTotal::FromParts(int64_t high, int64_t low) {
+  MoneyTotal total;
+  total.cents_ = static_cast<Wide>(high) * (Wide{1} << 32) + low;
+  return total;
+}
+
+std::string MoneyTotal::ToString() const {
+  const bool negative = cents_ < 0;
+  Wide magnitude = negative ? -cents_ : cents_;
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  } while (magnitude != 0);
+  if (digits.size() < 3) digits.insert(0, 3 - digits.size(), '0');
+  digits.insert(digits.size() - 2, 1, '.');
+  return negative ? "-" + digits : digits;
+}
+
 }  // namespace claims

@@ -39,4 +39,14 @@ bool IsNanoid(std::string_view id) {
   return true;
 }
 
+bool IsSafeId(std::string_view id, size_t max_length) {
+  if (id.empty() || id.size() > max_length) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace claims

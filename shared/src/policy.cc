@@ -1,6 +1,7 @@
 #include "shared/policy.h"
 
 #include "shared/enum_names.h"
+#include "shared/nanoid.h"
 
 #include <algorithm>
 #include <array>
@@ -45,5 +46,7 @@ std::optional<PolicyType> ParsePolicyType(std::string_view text) {
 std::optional<PolicyStatus> ParsePolicyStatus(std::string_view text) {
   return EnumFromName(kStatuses, TrimBlanks(text), EqualsIgnoreCase);
 }
+
+bool IsValidPolicyId(std::string_view id) { return IsSafeId(id, kMaxPolicyIdLength); }
 
 }  // namespace claims

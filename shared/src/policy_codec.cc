@@ -98,6 +98,10 @@ std::optional<Enum> ReadEnum(const nlohmann::json& v, std::string* reason,
   return e;
 }
 
+nlohmann::json OrNull(const std::optional<std::string>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json();
+}
+
 }  // namespace
 
 std::optional<PolicyWriteRequest> DecodePolicyWrite(const nlohmann::json& body, PolicyWrite kind,
@@ -108,7 +112,7 @@ std::optional<PolicyWriteRequest> DecodePolicyWrite(const nlohmann::json& body, 
   }
   Checker check(body, errors);
   for (const auto& [key, value] : body.items()) {
-    if (Contains(kClientFields, key)) continue;
+    if (Contains(kClientFields, key) || key == "policy_id") continue;
     if (Contains(kServerFields, key)) {
       if (kind == PolicyWrite::kCreate) check.Fail(key, "is assigned by the server");
       continue;
@@ -136,8 +140,8 @@ std::optional<PolicyWriteRequest> DecodePolicyWrite(const nlohmann::json& body, 
   auto premium =
       check.Read<Money>("premium_amount", check.Required("premium_amount"), ReadNonNegativeMoney);
   auto coverage =
-      check.Read<Money>("coverage_amount", check.Required("coverage_amount"), ReadNonNegativeMoney);
-  auto customer = check.Read<std::string>("customer_id", check.Required("customer_id"),
+      check.Read<Money>("coverage_amount", check.Optional("coverage_amount"), ReadNonNegativeMoney);
+  auto customer = check.Read<std::string>("customer_id", check.Optional("customer_id"),
                                           text(kMaxIdentifierLength));
   std::optional<PolicyStatus> status = PolicyStatus::kActive;
   if (const nlohmann::json* v = check.Optional("status")) {
@@ -159,14 +163,18 @@ std::optional<PolicyWriteRequest> DecodePolicyWrite(const nlohmann::json& body, 
   }
   if (start && end && *end <= *start) check.Fail("end_date", "must be after start_date");
 
-  if (kind == PolicyWrite::kReplace) {
-    if (const nlohmann::json* v = check.Optional("policy_id")) {
-      if (v->is_string()) {
-        out.policy_id = v->get<std::string>();
-      } else {
-        check.Fail("policy_id", "must be a string, not " + JsonTypeName(*v));
-      }
+  if (const nlohmann::json* v = check.Optional("policy_id")) {
+    std::optional<std::string> id = PolicyIdText(*v);
+    if (!id) {
+      check.Fail("policy_id", "must be a string, not " + JsonTypeName(*v));
+    } else if (kind == PolicyWrite::kCreate && !IsValidPolicyId(*id)) {
+      check.Fail("policy_id", "must be 1 to " + std::to_string(kMaxPolicyIdLength) +
+                                  " characters of A-Z, a-z, 0-9, '.', '_' and '-'");
+    } else {
+      out.policy_id = std::move(id);
     }
+  }
+  if (kind == PolicyWrite::kReplace) {
     if (const nlohmann::json* v = check.Optional("version")) {
       if (v->is_number_integer() && v->get<int64_t>() >= 1) {
         out.expected_version = v->get<int64_t>();
@@ -183,11 +191,27 @@ std::optional<PolicyWriteRequest> DecodePolicyWrite(const nlohmann::json& body, 
   f.end_date = *end;
   f.premium_amount = *premium;
   f.status = *status;
-  f.customer_id = std::move(*customer);
-  f.coverage_amount = *coverage;
+  f.customer_id = std::move(customer);
+  f.coverage_amount = coverage;
   f.subscriber_number = std::move(subscriber);
   f.plan_group_number = std::move(group);
   return out;
+}
+
+std::optional<std::string> PolicyIdText(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_unsigned() || (value.is_number_integer() && value.get<int64_t>() >= 0)) {
+    return value.dump();
+  }
+  return std::nullopt;
+}
+
+nlohmann::json ApplyPolicyMergePatch(const Policy& current, const nlohmann::json& patch) {
+  if (!patch.is_object()) return patch;  // RFC 7396: a non-object patch replaces the whole
+  nlohmann::json target = EncodePolicy(current);
+  for (std::string_view server_field : kServerFields) target.erase(std::string(server_field));
+  target.merge_patch(patch);
+  return target;
 }
 
 nlohmann::json EncodePolicy(const Policy& policy) {
@@ -200,10 +224,11 @@ nlohmann::json EncodePolicy(const Policy& policy) {
       {"end_date", f.end_date.ToIso()},
       {"premium_amount", f.premium_amount.ToString()},
       {"status", PolicyStatusName(f.status)},
-      {"customer_id", f.customer_id},
-      {"coverage_amount", f.coverage_amount.ToString()},
-      {"subscriber_number", f.subscriber_number ? nlohmann::json(*f.subscriber_number) : nullptr},
-      {"plan_group_number", f.plan_group_number ? nlohmann::json(*f.plan_group_number) : nullptr},
+      {"customer_id", OrNull(f.customer_id)},
+      {"coverage_amount",
+       f.coverage_amount ? nlohmann::json(f.coverage_amount->ToString()) : nullptr},
+      {"subscriber_number", OrNull(f.subscriber_number)},
+      {"plan_group_number", OrNull(f.plan_group_number)},
       {"version", policy.version},
       {"created_at", policy.created_at},
       {"updated_at", policy.updated_at},

@@ -71,6 +71,11 @@ std::optional<std::string> SqliteStatement::ColumnOptionalText(int column) const
   return ColumnText(column);
 }
 
+std::optional<int64_t> SqliteStatement::ColumnOptionalInt(int column) const {
+  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+  return ColumnInt(column);
+}
+
 StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(

@@ -1,5 +1,6 @@
 #include "shared/url.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -54,6 +55,16 @@ std::optional<int64_t> ParseWholeNumber(std::string_view text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
+}
+
+std::optional<int64_t> ParsePageLimit(std::string_view text, int64_t max_limit) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::optional<int64_t> value = ParseWholeNumber(text);
+  if (!value) return max_limit;  // only digits, too many for int64: far above the maximum
+  if (*value < 1) return std::nullopt;
+  return std::min(*value, max_limit);
 }
 
 }  // namespace claims

@@ -32,7 +32,11 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
     return claims::Internal("cannot create " + s->database_path_ + "'s directory: " + ec.message());
   auto db = claims::SqliteDatabase::Open(s->database_path_);
   if (!db.ok()) return db.status();
+  auto schema_before = (*db)->SchemaVersion();
+  if (!schema_before.ok()) return schema_before.status();
   CLAIMS_RETURN_IF_ERROR((*db)->Migrate(config.migrations));
+  auto schema_after = (*db)->SchemaVersion();
+  if (!schema_after.ok()) return schema_after.status();
   s->reads_ = std::make_shared<claims::LockedDatabase>();
   s->reads_->db = std::move(*db);
 
@@ -69,8 +73,10 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   if (!relay.ok()) return relay.status();
   s->relay_ = std::move(*relay);
   // A database can always be rebuilt: if the service has no snapshot yet, the first one is
-  // taken now (the WAL from here on covers the rest).
-  if (ListSnapshots(s->snapshot_dir_).empty()) {
+  // taken now (the WAL from here on covers the rest). So is one after a schema migration: an
+  // older snapshot has the older schema, which entries written from now on may not fit, and a
+  // restore (walctl) applies entries without knowing the service's migrations.
+  if (ListSnapshots(s->snapshot_dir_).empty() || *schema_before != *schema_after) {
     auto first = s->Snapshot();
     if (!first.ok()) return first.status();
   }

@@ -79,5 +79,64 @@ TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
   EXPECT_EQ(ListSnapshots((*live)->snapshot_dir()).size(), 1u);
 }
 
+// walctl restore applies entries to a snapshot without knowing the service's migrations, so a
+// snapshot older than the schema could not take the entries written after an upgrade: the
+// upgraded instance takes a snapshot of the new schema at start.
+TEST(ServiceStorageTest, SchemaMigrationTakesASnapshotOfTheNewSchemaAtStart) {
+  claims::SetLogLevel(claims::LogLevel::kError);
+  const auto root = std::filesystem::path(::testing::TempDir()) /
+                    ("storage_migrate_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  auto cluster = claims::MockKafkaCluster::Start(1);
+  ASSERT_TRUE(cluster.ok());
+  const claims::Migration upgraded[] = {kMigrations[0],
+                                        {2, "ALTER TABLE items ADD COLUMN note TEXT"}};
+  ServiceStorageConfig config;
+  config.service = "test-service";
+  config.database_file = "state.sqlite";
+  config.data_dir = root.string();
+  config.instance_id = "one";
+  config.migrations = kMigrations;
+  config.tables = {{"items", "item_id", {"item_id", "value", "version"}, ""}};
+  config.fsync = FsyncPolicy::kNone;
+  config.kafka.bootstrap_servers = (*cluster)->bootstrap_servers();
+  config.snapshot_interval = std::chrono::seconds(0);
+  config.adopt_interval = std::chrono::seconds(0);
+  const auto newest_schema = [&](const std::string& dir) {
+    const std::vector<std::string> all = ListSnapshots(dir);
+    if (all.empty()) return -1;
+    auto db = claims::SqliteDatabase::Open(all.back());
+    if (!db.ok()) return -1;
+    auto version = (*db)->SchemaVersion();
+    return version.ok() ? *version : -1;
+  };
+  std::string snapshot_dir;
+  {
+    prometheus::Registry metrics;
+    auto first = ServiceStorage::Open(config, metrics);
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    snapshot_dir = (*first)->snapshot_dir();
+    auto wrote = (*first)->journal().Execute([](JournalTxn& txn) {
+      return txn.Put("items", {{"item_id", "a"}, {"value", "before"}, {"version", 1}});
+    });
+    ASSERT_TRUE(wrote.ok());
+  }
+  EXPECT_EQ(newest_schema(snapshot_dir), 1);
+  config.migrations = upgraded;
+  {
+    prometheus::Registry metrics;
+    auto second = ServiceStorage::Open(config, metrics);
+    ASSERT_TRUE(second.ok()) << second.status().ToString();
+  }
+  EXPECT_EQ(newest_schema(snapshot_dir), 2);
+  const size_t after_upgrade = ListSnapshots(snapshot_dir).size();
+  {
+    prometheus::Registry metrics;
+    auto third = ServiceStorage::Open(config, metrics);  // same schema: no snapshot at start
+    ASSERT_TRUE(third.ok()) << third.status().ToString();
+  }
+  EXPECT_EQ(ListSnapshots(snapshot_dir).size(), after_upgrade);
+}
+
 }  // namespace
 }  // namespace wal

@@ -57,7 +57,7 @@ struct ClaimFilter {
 
 struct ProviderTotal {
   std::string provider_npi;
-  int64_t net_fee_cents = 0;
+  MoneyTotal net_fee;  // exact: the sum of many claims' fees can pass what int64 cents hold
   int64_t claims = 0;
 };
 
@@ -73,7 +73,9 @@ StatusOr<std::vector<Claim>> ListClaims(SqliteDatabase& db, const ClaimFilter& f
 // Oldest first. Errors: kNotFound when the claim does not exist.
 StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
                                                           const std::string& claim_id);
-// The `limit` provider NPIs with the highest total net fee over all claims (SQL GROUP BY).
+// The `limit` provider NPIs with the highest total net fee (SQL GROUP BY), ties by NPI. Every claim
+// counts but REJECTED ones, whose fee was never approved. Exact for any number of claims below
+// 2^31 per NPI.
 StatusOr<std::vector<ProviderTotal>> TopProviderNpis(SqliteDatabase& db, int limit);
 // Ids of claims whose next_check_us is at or before `now_us`, soonest first.
 StatusOr<std::vector<std::string>> DueClaimIds(SqliteDatabase& db, int64_t now_us, int limit);
@@ -81,6 +83,8 @@ StatusOr<Coverage> LoadCoverage(SqliteDatabase& db, const std::string& policy_id
 // Claims of the policy that are not finished (anything but REJECTED, PAYMENT_FAILED, REVERSED,
 // VOIDED and PAID).
 StatusOr<int64_t> CountOpenClaims(SqliteDatabase& db, const std::string& policy_id);
+// Whether any claim, in any state, names the policy.
+StatusOr<bool> PolicyHasClaims(SqliteDatabase& db, const std::string& policy_id);
 StatusOr<int64_t> NextClaimPosition(SqliteDatabase& db);
 // Whether `event_id` was applied already (table processed_events).
 StatusOr<bool> EventProcessed(SqliteDatabase& db, const std::string& event_id);

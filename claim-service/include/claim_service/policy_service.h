@@ -17,11 +17,15 @@ class PolicyService {
   // All references must outlive the service.
   PolicyService(wal::Journal& journal, PolicyStore& reads, const Clock& clock, EventSource source);
 
-  // Stores a new policy (id assigned, version 1) with POLICY_CREATED.
-  // Errors: kConflict (member pair taken), kInternal.
-  StatusOr<Policy> Create(const PolicyFields& fields);
+  // Stores a new policy (version 1) with POLICY_CREATED, under `policy_id` (already valid, see
+  // IsValidPolicyId) or a new nanoid.
+  // Errors: kConflict (the id or the member pair is taken, or the id belonged to a deleted policy
+  // that has claims), kInternal.
+  StatusOr<Policy> Create(const PolicyFields& fields,
+                          const std::optional<std::string>& policy_id = std::nullopt);
   // The same, inside an open journal command (for idempotent requests).
-  StatusOr<Policy> Create(wal::JournalTxn& txn, const PolicyFields& fields);
+  StatusOr<Policy> Create(wal::JournalTxn& txn, const PolicyFields& fields,
+                          const std::optional<std::string>& policy_id = std::nullopt);
   // Errors: kNotFound.
   StatusOr<Policy> Get(const std::string& policy_id);
   // Replaces the client fields (version + 1) with POLICY_UPDATED. When request.expected_version
@@ -29,8 +33,15 @@ class PolicyService {
   // one after the other (last one wins). request.policy_id is not looked at: the caller checks
   // it against the path.
   // Errors: kNotFound, kConflict (expected version stale, member pair taken, coverage_amount
-  // below what claims already reserved and were paid).
+  // below what claims already reserved and were paid, or removed while they hold any).
   StatusOr<Policy> Replace(const std::string& policy_id, const PolicyWriteRequest& request);
+  // Applies a JSON merge patch (RFC 7396) to the stored policy and stores the result as Replace
+  // would (a `version` in the patch is the precondition), reading and writing in one journal
+  // command. A policy_id in the patch is not looked at: the caller checks it against the path.
+  // Errors: those of Replace; kInvalidArgument when the patched policy is not valid, with every
+  // field error appended to *errors.
+  StatusOr<Policy> Patch(const std::string& policy_id, const nlohmann::json& patch,
+                         FieldErrors* errors);
   // Deletes with POLICY_DELETED carrying the policy as it was.
   // Errors: kNotFound, kConflict (the policy has open claims).
   Status Delete(const std::string& policy_id);
@@ -39,6 +50,9 @@ class PolicyService {
  private:
   OutgoingEvent Event(PolicyEventType type, const Policy& policy,
                       std::chrono::system_clock::time_point at);
+  // Stores `request` over `current` (at `position`) inside an open command.
+  StatusOr<Policy> Update(wal::JournalTxn& txn, const Policy& current, int64_t position,
+                          const PolicyWriteRequest& request);
 
   wal::Journal& journal_;
   PolicyStore& reads_;

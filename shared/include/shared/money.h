@@ -36,4 +36,20 @@ class Money {
   int64_t cents_ = 0;
 };
 
+// An exact total of many amounts, past what int64 cents hold (a database sums amounts without
+// overflow as two parts split at bit 32; see TopProviderNpis).
+class MoneyTotal {
+ public:
+  // high * 2^32 + low cents.
+  static MoneyTotal FromParts(int64_t high, int64_t low);
+  // Canonical text, as Money::ToString ("92233720368547758.08").
+  std::string ToString() const;
+
+  friend bool operator==(const MoneyTotal&, const MoneyTotal&) = default;
+
+ private:
+  __extension__ typedef __int128 Wide;
+  Wide cents_ = 0;
+};
+
 }  // namespace claims

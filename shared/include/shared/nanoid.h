@@ -12,5 +12,8 @@ inline constexpr size_t kNanoidLength = 21;
 std::string NewNanoid();
 // True when `id` has the length and alphabet of a nanoid.
 bool IsNanoid(std::string_view id);
+// True when `id` is 1 to max_length characters of [A-Za-z0-9._-]: an id a client may choose
+// (a request id, a policy id) that is safe in paths, headers and logs as it is.
+bool IsSafeId(std::string_view id, size_t max_length);
 
 }  // namespace claims

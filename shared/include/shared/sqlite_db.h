@@ -45,6 +45,7 @@ class SqliteStatement {
   int64_t ColumnInt(int column) const;
   std::string ColumnText(int column) const;
   std::optional<std::string> ColumnOptionalText(int column) const;
+  std::optional<int64_t> ColumnOptionalInt(int column) const;
 
  private:
   sqlite3_stmt* stmt_;

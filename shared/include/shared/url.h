@@ -20,4 +20,8 @@ std::string EncodeQueryComponent(std::string_view text);
 // A whole decimal number with nothing around it ("42", "-3"), or nullopt.
 std::optional<int64_t> ParseWholeNumber(std::string_view text);
 
+// A page size from a query string: a whole number, 1 or more. A size above max_limit (however
+// many digits it has) is max_limit, as most paged APIs answer; anything else is nullopt.
+std::optional<int64_t> ParsePageLimit(std::string_view text, int64_t max_limit);
+
 }  // namespace claims

@@ -40,6 +40,10 @@ class HttpClient {
   HttpResult Put(const std::string& path, const nlohmann::json& body) {
     return Send("PUT", path, body.dump(), {"Content-Type: application/json"});
   }
+  HttpResult Patch(const std::string& path, const nlohmann::json& body,
+                   const std::string& content_type = "application/merge-patch+json") {
+    return Send("PATCH", path, body.dump(), {"Content-Type: " + content_type});
+  }
   HttpResult Delete(const std::string& path) { return Send("DELETE", path); }
 
  private:
