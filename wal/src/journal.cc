@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "shared/json_log.h"
+#include "wal/record_format.h"
 #include "wal/snapshot.h"
 
 namespace wal {
@@ -221,7 +222,17 @@ Status SetAppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id, uint
   return WriteLsn(db, "wal_applied", wal_id, lsn);
 }
 
+namespace {
+// A journal write outside the command's transaction would be committed by SQLite at once,
+// without its WAL entry.
+Status RequireTransaction(const claims::SqliteDatabase& db) {
+  if (db.TransactionOpen()) return Status::Ok();
+  return claims::Unavailable("the database rolled the batch's transaction back");
+}
+}  // namespace
+
 Status JournalTxn::Put(const std::string& table, nlohmann::json row) {
+  CLAIMS_RETURN_IF_ERROR(RequireTransaction(db_));
   RowChange change{table, std::move(row), false};
   CLAIMS_RETURN_IF_ERROR(ApplyRowChange(db_, tables_, change));
   record_.changes.push_back(std::move(change));
@@ -229,6 +240,7 @@ Status JournalTxn::Put(const std::string& table, nlohmann::json row) {
 }
 
 Status JournalTxn::Remove(const std::string& table, nlohmann::json key_and_version) {
+  CLAIMS_RETURN_IF_ERROR(RequireTransaction(db_));
   RowChange change{table, std::move(key_and_version), true};
   CLAIMS_RETURN_IF_ERROR(ApplyRowChange(db_, tables_, change));
   record_.changes.push_back(std::move(change));
@@ -404,8 +416,14 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   }
   std::vector<NewEntry> entries;
   std::vector<std::vector<claims::OutgoingEvent>> events;
+  // Set when the batch's transaction is gone (a savepoint statement failed, or SQLite rolled
+  // the transaction back by itself): nothing of the batch may commit, and nothing was logged.
+  Status lost;
   for (auto& p : batch) {
-    (void)db.Exec("SAVEPOINT command");
+    if (Status begun_command = db.Exec("SAVEPOINT command"); !begun_command.ok()) {
+      lost = begun_command;
+      break;
+    }
     JournalTxn txn(db, options_.tables);
     Status s;
     try {
@@ -413,19 +431,57 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     } catch (const std::exception& e) {
       s = claims::Internal(std::string("command threw: ") + e.what());
     }
+    std::string payload;
+    if (s.ok() && !(txn.record_.changes.empty() && txn.record_.events.empty())) {
+      payload = EncodeJournalRecord(txn.record_);
+      // Refused here, for this command alone: the log would refuse the whole batch's write,
+      // and a failed write stops the journal.
+      if (payload.size() > kMaxPayloadSize) {
+        s = claims::InvalidArgument(
+            "the change is too large for the write-ahead log (" + std::to_string(payload.size()) +
+            " bytes; at most " + std::to_string(kMaxPayloadSize) + "): send it in smaller parts");
+      }
+    }
+    if (!db.TransactionOpen()) {
+      lost = claims::Unavailable("the database rolled the transaction back during a command (" +
+                                 s.ToString() + ")");
+      break;
+    }
     if (!s.ok()) {
-      (void)db.Exec("ROLLBACK TO command");
-      (void)db.Exec("RELEASE command");
+      Status undone = db.Exec("ROLLBACK TO command");
+      if (undone.ok()) undone = db.Exec("RELEASE command");
+      if (!undone.ok() || !db.TransactionOpen()) {
+        lost = undone.ok() ? claims::Unavailable("the transaction ended on ROLLBACK TO") : undone;
+        break;
+      }
       p->result = s;
       continue;
     }
-    (void)db.Exec("RELEASE command");
-    if (txn.record_.changes.empty() && txn.record_.events.empty()) continue;
-    entries.push_back(NewEntry{kJournalEntryType, 1, EncodeJournalRecord(txn.record_)});
+    if (Status released = db.Exec("RELEASE command"); !released.ok() || !db.TransactionOpen()) {
+      lost = released.ok() ? claims::Unavailable("the transaction ended on RELEASE") : released;
+      break;
+    }
+    if (payload.empty()) continue;
+    entries.push_back(NewEntry{kJournalEntryType, 1, std::move(payload)});
     events.push_back(std::move(txn.record_.events));
   }
+  if (!lost.ok()) {
+    if (db.TransactionOpen()) {
+      if (Status rolled_back = db.Exec("ROLLBACK"); !rolled_back.ok()) lost = rolled_back;
+    }
+    claims::Log(claims::LogLevel::kWarn, "journal batch lost its transaction; nothing was logged",
+                {{"wal_dir", options_.wal_dir}, {"error", lost.ToString()}});
+    fail_all(claims::Unavailable(
+        "the change was not made (its transaction was lost): " + lost.ToString() + "; retry"));
+    return;
+  }
   if (entries.empty()) {
-    (void)db.Exec("COMMIT");
+    // Only reads, or only failed commands: nothing to keep, but a failed COMMIT is still news.
+    if (Status committed = db.Exec("COMMIT"); !committed.ok()) {
+      (void)db.Exec("ROLLBACK");  // ends the transaction if COMMIT left it open; nothing in it
+      claims::Log(claims::LogLevel::kWarn, "journal could not end a read-only transaction",
+                  {{"wal_dir", options_.wal_dir}, {"error", committed.ToString()}});
+    }
     return;
   }
   const size_t count = entries.size();

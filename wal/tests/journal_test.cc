@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "wal/outbox_relay.h"
+#include "wal/record_format.h"
 #include "wal/snapshot.h"
 
 namespace wal {
@@ -114,6 +115,70 @@ TEST(JournalTest, FailedCommandLeavesNoTraceAndOthersInTheBatchCommit) {
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "c"), "");
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "d"), "");
   EXPECT_EQ((*j)->log().durable_lsn(), 2u) << "only the two successful commands are logged";
+}
+
+// An entry over the WAL's record limit would fail the batch's whole write, and a failed write
+// stops the journal: it is refused for its own command, and the others and later ones go on.
+TEST(JournalTest, OversizedChangeIsRefusedAloneAndTheJournalGoesOn) {
+  const std::string dir = FreshDir("oversized");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  ASSERT_TRUE(j.ok());
+  std::vector<Journal::Command> commands;
+  commands.push_back([](JournalTxn& txn) {
+    return txn.Put("items", {{"item_id", "before"}, {"value", "fine"}, {"version", 1}});
+  });
+  commands.push_back([](JournalTxn& txn) {
+    return txn.Put(
+        "items",
+        {{"item_id", "huge"}, {"value", std::string(kMaxPayloadSize, 'x')}, {"version", 1}});
+  });
+  commands.push_back([](JournalTxn& txn) {
+    return txn.Put("items", {{"item_id", "after"}, {"value", "fine too"}, {"version", 1}});
+  });
+  const std::vector<Status> results = (*j)->ExecuteAll(std::move(commands));
+  EXPECT_TRUE(results[0].ok()) << results[0].ToString();
+  EXPECT_EQ(results[1].code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(results[1].message().find("too large for the write-ahead log"), std::string::npos)
+      << results[1].ToString();
+  EXPECT_TRUE(results[2].ok()) << results[2].ToString();
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "huge"), "");
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "after"), "fine too@1");
+  EXPECT_TRUE((*j)->failure().ok());
+  EXPECT_TRUE(PutItem(**j, "later", "still works", 1).ok());
+  EXPECT_EQ((*j)->log().durable_lsn(), 3u);
+}
+
+// SQLite rolls a whole transaction back by itself on SQLITE_FULL, IOERR or NOMEM; here a command
+// ends it the same way. Nothing of the batch may then commit, least of all outside the WAL.
+TEST(JournalTest, TransactionLostMidBatchCommitsNothingOfTheBatch) {
+  const std::string dir = FreshDir("lost_txn");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  ASSERT_TRUE(j.ok());
+  std::vector<Journal::Command> commands;
+  commands.push_back([](JournalTxn& txn) {
+    return txn.Put("items", {{"item_id", "first"}, {"value", "one"}, {"version", 1}});
+  });
+  commands.push_back([](JournalTxn& txn) -> Status {
+    CLAIMS_RETURN_IF_ERROR(txn.db().Exec("ROLLBACK"));  // as SQLite does on SQLITE_FULL
+    // Carrying on regardless must not write outside the transaction.
+    Status s = txn.Put("items", {{"item_id", "second"}, {"value", "two"}, {"version", 1}});
+    EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+    return Status::Ok();
+  });
+  commands.push_back([](JournalTxn& txn) {
+    return txn.Put("items", {{"item_id", "third"}, {"value", "three"}, {"version", 1}});
+  });
+  const std::vector<Status> results = (*j)->ExecuteAll(std::move(commands));
+  for (const Status& r : results) EXPECT_EQ(r.code(), StatusCode::kUnavailable) << r.ToString();
+  for (const char* id : {"first", "second", "third"}) {
+    EXPECT_EQ(ValueOf(dir + "/state.sqlite", id), "") << id;
+  }
+  EXPECT_EQ((*j)->log().durable_lsn(), 0u) << "nothing of the batch was logged";
+  EXPECT_TRUE((*j)->failure().ok()) << "the WAL never failed: the journal keeps serving";
+  EXPECT_TRUE(PutItem(**j, "later", "works", 1).ok());
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "later"), "works@1");
 }
 
 TEST(JournalTest, OlderVersionNeverOverwritesNewer) {

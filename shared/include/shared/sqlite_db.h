@@ -116,6 +116,11 @@ class SqliteDatabase {
     return s;
   }
 
+  // Whether a transaction is open. SQLite rolls a whole transaction back by itself on some
+  // errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, ...); statements after that autocommit, so
+  // code that must stay inside its transaction checks this.
+  bool TransactionOpen() const { return sqlite3_get_autocommit(db_) == 0; }
+
   // Rows changed by the last INSERT, UPDATE or DELETE.
   int64_t ChangedRows() const { return sqlite3_changes64(db_); }
 

@@ -141,9 +141,13 @@ class Journal {
 
   // Runs `command` on the committer thread and returns once its changes are durable in the WAL
   // and committed (or once it failed). A command that stages nothing writes no entry. A command
-  // returning an error has its changes rolled back and that error is returned. When the WAL or
-  // the commit fails, every command of the batch gets the error and the journal refuses later
-  // commands (kUnavailable): the instance must restart, and Open replays the WAL.
+  // returning an error has its changes rolled back and that error is returned. A command whose
+  // entry would be over the WAL's record limit (kMaxPayloadSize) is rolled back and gets
+  // kInvalidArgument, alone. If the database ends the batch's transaction by itself (SQLite does
+  // on SQLITE_FULL, IOERR, NOMEM), every command of the batch gets kUnavailable, nothing of it
+  // is logged or committed, and the journal goes on. When the WAL or the commit fails, every
+  // command of the batch gets the error and the journal refuses later commands (kUnavailable):
+  // the instance must restart, and Open replays the WAL.
   claims::Status Execute(Command command);
   // Runs every command as Execute would (each with its own result, usually in one transaction)
   // and returns their results in order once all are done.
