@@ -131,21 +131,26 @@ void ServiceStorage::Background() {
 claims::StatusOr<SnapshotInfo> ServiceStorage::Snapshot() {
   std::lock_guard lock(snapshot_mu_);
   const std::string wal_id = config_.service + "/" + config_.instance_id;
-  auto info = TakeSnapshot(database_path_, wal_id, snapshot_dir_, &journal_->log());
-  if (!info.ok()) return info.status();
-  const int pruned = PruneSnapshots(snapshot_dir_, config_.snapshots_keep);
+  auto round = SnapshotAndPrune(database_path_, wal_id, snapshot_dir_, &journal_->log(),
+                                config_.snapshots_keep, relay_->published_lsn());
+  if (!round.ok()) return round.status();
   int removed_segments = 0;
-  auto retain = RetainFrom(snapshot_dir_, wal_id, relay_->published_lsn());
-  if (retain.ok() && *retain > 0) {
-    auto removed = journal_->log().TruncateBefore(*retain + 1);
-    if (removed.ok()) removed_segments = *removed;
+  if (round->retain_from > 0) {
+    auto removed = journal_->log().TruncateBefore(round->retain_from + 1);
+    if (removed.ok()) {
+      removed_segments = *removed;
+    } else {
+      claims::Log(claims::LogLevel::kWarn, "old WAL segments could not be removed",
+                  {{"wal_dir", wal_dir_}, {"error", removed.status().ToString()}});
+    }
   }
   claims::Log(claims::LogLevel::kInfo, "snapshot taken",
-              {{"snapshot", info->path},
-               {"lsn", info->lsn},
-               {"snapshots_removed", pruned},
+              {{"snapshot", round->snapshot.path},
+               {"lsn", round->snapshot.lsn},
+               {"position", round->snapshot.position},
+               {"snapshots_removed", round->pruned},
                {"wal_segments_removed", removed_segments}});
-  return info;
+  return round->snapshot;
 }
 
 int ServiceStorage::AdoptOrphans() {

@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "shared/nanoid.h"
 #include "shared/process.h"
 #include "wal/journal.h"
 #include "wal/log_scanner.h"
@@ -20,10 +22,39 @@ using claims::StatusOr;
 
 namespace {
 
-std::string SnapshotName(uint64_t lsn) {
+std::string SnapshotName(uint64_t position) {
   char name[64];
-  std::snprintf(name, sizeof(name), "snapshot-%020" PRIu64 ".sqlite", lsn);
+  std::snprintf(name, sizeof(name), "snapshot-%020" PRIu64 ".sqlite", position);
   return name;
+}
+
+// Every commit of a journal raises its WAL's applied LSN and none lowers one, and the instances'
+// commits are serialized by the database: the sum is a position in the database's one history,
+// the same whichever instance reads it, and never smaller in a later state.
+StatusOr<uint64_t> DatabasePosition(claims::SqliteDatabase& db) {
+  StatusOr<claims::SqliteStatement*> s =
+      db.Prepare("SELECT COALESCE(SUM(lsn), 0) FROM wal_applied");
+  if (!s.ok()) return s.status();
+  StatusOr<bool> row = (*s)->Step();
+  const uint64_t sum = row.ok() && *row ? static_cast<uint64_t>((*s)->ColumnInt(0)) : 0;
+  (*s)->Reset();
+  if (!row.ok()) return row.status();
+  return sum;
+}
+
+// Serializes snapshot work of every process on one snapshot directory. A snapshot of a large
+// database takes seconds, so the lock is waited for rather than refused.
+StatusOr<std::unique_ptr<FileLock>> LockSnapshotDir(const std::string& snapshot_dir) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  for (;;) {
+    StatusOr<std::unique_ptr<FileLock>> lock =
+        PosixFileSystem()->LockFile(JoinPath(snapshot_dir, "LOCK"));
+    if (lock.ok() || lock.status().code() != claims::StatusCode::kFailedPrecondition ||
+        std::chrono::steady_clock::now() > give_up) {
+      return lock;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 bool IsSnapshotName(const std::string& name) {
@@ -52,21 +83,33 @@ StatusOr<SnapshotInfo> TakeSnapshot(const std::string& db_path, const std::strin
   if (ec) return claims::Internal("cannot create " + snapshot_dir + ": " + ec.message());
   StatusOr<std::unique_ptr<claims::SqliteDatabase>> db = claims::SqliteDatabase::Open(db_path);
   if (!db.ok()) return db.status();
-  // One read transaction: the LSN read and the pages copied are the same state.
+  // One read transaction: the positions read and the pages copied are the same state.
   CLAIMS_RETURN_IF_ERROR((*db)->Exec("BEGIN"));
   StatusOr<uint64_t> lsn = AppliedLsn(**db, wal_id);
-  const std::string tmp = JoinPath(snapshot_dir, "snapshot.tmp");
-  std::filesystem::remove(tmp, ec);
-  Status copied = lsn.ok() ? (*db)->BackupTo(tmp) : lsn.status();
-  (void)(*db)->Exec("COMMIT");
-  CLAIMS_RETURN_IF_ERROR(copied);
-  SnapshotInfo info{JoinPath(snapshot_dir, SnapshotName(*lsn)), *lsn};
+  StatusOr<uint64_t> position = lsn.ok() ? DatabasePosition(**db) : lsn.status();
+  // A name of its own: other processes may be taking snapshots into this directory.
+  const std::string tmp = JoinPath(snapshot_dir, "snapshot-" + claims::NewNanoid() + ".tmp");
+  Status copied = position.ok() ? (*db)->BackupTo(tmp) : position.status();
+  const Status ended = (*db)->Exec("COMMIT");
+  if (copied.ok()) copied = ended;
+  if (!copied.ok()) {
+    std::filesystem::remove(tmp, ec);
+    return copied;
+  }
+  // Two snapshots of one state get one name and the same content: either rename wins.
+  SnapshotInfo info{JoinPath(snapshot_dir, SnapshotName(*position)), *lsn, *position};
   std::filesystem::rename(tmp, info.path, ec);
-  if (ec) return claims::Internal("cannot rename " + tmp + ": " + ec.message());
+  if (ec) {
+    const std::string why = ec.message();
+    std::filesystem::remove(tmp, ec);
+    return claims::Internal("cannot rename " + tmp + ": " + why);
+  }
   CLAIMS_RETURN_IF_ERROR(PosixFileSystem()->SyncDir(snapshot_dir));
   if (log != nullptr) {
-    const nlohmann::json marker = {
-        {"snapshot", SnapshotName(*lsn)}, {"lsn", *lsn}, {"wal_id", wal_id}};
+    const nlohmann::json marker = {{"snapshot", SnapshotName(*position)},
+                                   {"lsn", *lsn},
+                                   {"wal_id", wal_id},
+                                   {"position", *position}};
     StatusOr<uint64_t> appended = log->Append({kSnapshotEntryType, 1, marker.dump()});
     if (!appended.ok()) return appended.status();
   }
@@ -96,14 +139,36 @@ int PruneSnapshots(const std::string& snapshot_dir, int keep) {
 
 StatusOr<uint64_t> RetainFrom(const std::string& snapshot_dir, const std::string& wal_id,
                               uint64_t relay_position) {
-  const std::vector<std::string> all = ListSnapshots(snapshot_dir);
-  if (all.empty()) return uint64_t{0};
-  StatusOr<std::unique_ptr<claims::SqliteDatabase>> oldest =
-      claims::SqliteDatabase::Open(all.front());
-  if (!oldest.ok()) return oldest.status();
-  StatusOr<uint64_t> held = AppliedLsn(**oldest, wal_id);
-  if (!held.ok()) return held.status();
-  return std::min(*held, relay_position);
+  // Every kept snapshot must stay restorable, whichever instance took it: the least any of them
+  // holds of this WAL bounds what may go.
+  uint64_t keep_from = relay_position;
+  for (const std::string& path : ListSnapshots(snapshot_dir)) {
+    StatusOr<std::unique_ptr<claims::SqliteDatabase>> snapshot = claims::SqliteDatabase::Open(path);
+    if (!snapshot.ok()) return snapshot.status();
+    StatusOr<uint64_t> held = AppliedLsn(**snapshot, wal_id);
+    if (!held.ok()) return held.status();
+    keep_from = std::min(keep_from, *held);
+  }
+  return ListSnapshots(snapshot_dir).empty() ? uint64_t{0} : keep_from;
+}
+
+StatusOr<SnapshotRound> SnapshotAndPrune(const std::string& db_path, const std::string& wal_id,
+                                         const std::string& snapshot_dir, Log* log, int keep,
+                                         uint64_t relay_position) {
+  std::error_code ec;
+  std::filesystem::create_directories(snapshot_dir, ec);
+  if (ec) return claims::Internal("cannot create " + snapshot_dir + ": " + ec.message());
+  StatusOr<std::unique_ptr<FileLock>> lock = LockSnapshotDir(snapshot_dir);
+  if (!lock.ok()) return lock.status();
+  SnapshotRound round;
+  StatusOr<SnapshotInfo> info = TakeSnapshot(db_path, wal_id, snapshot_dir, log);
+  if (!info.ok()) return info.status();
+  round.snapshot = *info;
+  round.pruned = PruneSnapshots(snapshot_dir, keep);
+  StatusOr<uint64_t> retain = RetainFrom(snapshot_dir, wal_id, relay_position);
+  if (!retain.ok()) return retain.status();
+  round.retain_from = *retain;
+  return round;
 }
 
 StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,

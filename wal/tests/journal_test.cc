@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -368,6 +369,83 @@ TEST(RestoreTest, RebuiltDatabaseEqualsTheLostOneTableByTable) {
       RestoreDatabase(snapshot->path, {dir + "/wal"}, dir + "/rebuilt.sqlite").status().code(),
       StatusCode::kFailedPrecondition)
       << "restore never overwrites";
+}
+
+// Two instances of one service snapshot the shared database into one directory at the same
+// time, prune to 2 and remove the segments their retention allows, round after round. Every
+// snapshot succeeds, the names order the history whoever took them, and every kept snapshot
+// still rebuilds the database from the WALs that are left.
+TEST(RestoreTest, SnapshotsOfTwoInstancesNeverCollideAndEveryKeptOneRestores) {
+  const std::string dir = FreshDir("two_snapshotters");
+  CreateSchema(dir + "/state.sqlite");
+  std::vector<JournalOptions> options(2, OptionsFor(dir));
+  options[1].wal_dir = dir + "/wal-b";
+  options[1].wal_id = "test-b";
+  std::vector<std::unique_ptr<Journal>> journals;
+  for (JournalOptions& o : options) {
+    o.log.segment_bytes = 4096;  // many segments, so retention really removes some
+    auto j = Journal::Open(o);
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    journals.push_back(std::move(*j));
+  }
+  const std::string snapshots = dir + "/snapshots";
+  std::vector<std::thread> instances;
+  std::atomic<int> failures{0};
+  std::mutex newest_mu;
+  uint64_t newest = 0;  // the latest state any snapshot holds
+  for (int w = 0; w < 2; ++w) {
+    instances.emplace_back([&, w] {
+      Journal& j = *journals[w];
+      // The instances go at different paces: their own LSNs say nothing of which state is newer.
+      const int per_round = w == 0 ? 20 : 3;
+      for (int round = 0; round < 15; ++round) {
+        if (w == 1) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        for (int i = 0; i < per_round; ++i) {
+          const std::string id = std::to_string(w) + "-" + std::to_string(round * 20 + i);
+          if (!PutItem(j, id, "v" + id, 1).ok()) ++failures;
+        }
+        auto taken = SnapshotAndPrune(options[w].db_path, options[w].wal_id, snapshots, &j.log(), 2,
+                                      j.log().durable_lsn());
+        if (!taken.ok()) {
+          ADD_FAILURE() << taken.status().ToString();
+          ++failures;
+          continue;
+        }
+        {
+          std::lock_guard lock(newest_mu);
+          newest = std::max(newest, taken->snapshot.position);
+        }
+        if (taken->retain_from > 0 && !j.log().TruncateBefore(taken->retain_from + 1).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : instances) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  journals.clear();
+  const std::vector<std::string> lost = Dump(dir + "/state.sqlite");
+  const std::vector<std::string> kept = ListSnapshots(snapshots);
+  ASSERT_EQ(kept.size(), 2u);
+  for (const auto& e : std::filesystem::directory_iterator(snapshots)) {
+    EXPECT_NE(e.path().extension(), ".tmp") << "a temporary file was left behind";
+  }
+  // Name order is history order: the later snapshot holds at least as much of every WAL.
+  std::vector<std::vector<uint64_t>> held;
+  for (const std::string& path : kept) {
+    auto db = claims::SqliteDatabase::Open(path);
+    ASSERT_TRUE(db.ok());
+    held.push_back({*AppliedLsn(**db, "test"), *AppliedLsn(**db, "test-b")});
+  }
+  EXPECT_LE(held[0][0], held[1][0]);
+  EXPECT_LE(held[0][1], held[1][1]);
+  EXPECT_EQ(held[1][0] + held[1][1], newest) << "the newest snapshot was pruned";
+  for (size_t k = 0; k < kept.size(); ++k) {
+    const std::string out = dir + "/rebuilt-" + std::to_string(k) + ".sqlite";
+    auto report = RestoreDatabase(kept[k], {dir + "/wal", dir + "/wal-b"}, out);
+    ASSERT_TRUE(report.ok()) << kept[k] << ": " << report.status().ToString();
+    EXPECT_EQ(Dump(out), lost) << kept[k];
+  }
 }
 
 TEST(RestoreTest, SegmentsAreKeptForTheOldestSnapshotAndTheRelay) {

@@ -12,6 +12,7 @@
 //                                    plus WALs (see wal/docs/journal.md)
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -142,11 +143,15 @@ int Snapshot(const std::string& db_path, const std::string& out_dir, const std::
   std::unique_ptr<wal::Log> log;
   auto opened = wal::Log::Open(wal_dir, wal::Options{});
   if (opened.ok()) log = std::move(*opened);
-  auto info = wal::TakeSnapshot(db_path, wal_id, out_dir, log.get());
-  if (!info.ok()) return Fail(info.status());
+  // Under the directory's lock, beside running instances; nothing is pruned (keep all).
+  auto round = wal::SnapshotAndPrune(db_path, wal_id, out_dir, log.get(),
+                                     std::numeric_limits<int>::max(), 0);
+  if (!round.ok()) return Fail(round.status());
+  const wal::SnapshotInfo* info = &round->snapshot;
   std::cout << nlohmann::json{{"snapshot", info->path},
                               {"wal_id", wal_id},
                               {"lsn", info->lsn},
+                              {"position", info->position},
                               {"recorded_in_wal", log != nullptr}}
                    .dump()
             << "\n";

@@ -1,10 +1,12 @@
 // Snapshots of a service's database, and rebuilding a database from a snapshot plus WALs.
 //
 // A snapshot is a consistent copy taken with SQLite's online backup API from a read
-// transaction, so writers are not stopped. It is named by the LSN of the taking instance's WAL
-// that it contains ("snapshot-<20-digit lsn>.sqlite" in the service's snapshot directory) and
-// holds, in its wal_applied table, the LSN of every WAL it contains. The taking instance
-// records it in its WAL (an entry of type kSnapshotEntryType). Format and procedure:
+// transaction, so writers are not stopped. It is named by its database position, the sum of the
+// applied LSNs of every WAL it contains ("snapshot-<20-digit position>.sqlite" in the service's
+// snapshot directory): the same for every instance of the service, and larger for every later
+// state, so the names of all instances' snapshots sort in the order of the history they hold.
+// Its wal_applied table holds the LSN of every WAL it contains. The taking instance records it
+// in its WAL (an entry of type kSnapshotEntryType). Format and procedure:
 // wal/docs/journal.md "Snapshots and restore".
 #pragma once
 
@@ -22,11 +24,14 @@ inline constexpr uint16_t kSnapshotEntryType = 2;
 
 struct SnapshotInfo {
   std::string path;
-  uint64_t lsn = 0;  // of `wal_id`, as applied in the snapshot
+  uint64_t lsn = 0;       // of `wal_id`, as applied in the snapshot
+  uint64_t position = 0;  // the sum of every WAL's applied LSN: the name
 };
 
-// Takes a snapshot of `db_path` into `snapshot_dir`, named by the applied LSN of `wal_id`.
-// When `log` is given, the snapshot is recorded in it. Errors: kInternal (I/O, SQLite).
+// Takes a snapshot of `db_path` into `snapshot_dir`, named by its position; `lsn` is what it
+// holds of `wal_id`. When `log` is given, the snapshot is recorded in it. Safe beside other
+// processes taking snapshots into the same directory (each writes its own temporary file).
+// Errors: kInternal (I/O, SQLite).
 claims::StatusOr<SnapshotInfo> TakeSnapshot(const std::string& db_path, const std::string& wal_id,
                                             const std::string& snapshot_dir, Log* log);
 
@@ -36,10 +41,25 @@ std::vector<std::string> ListSnapshots(const std::string& snapshot_dir);
 // Removes all but the newest `keep` snapshots (keep >= 1). Returns how many were removed.
 int PruneSnapshots(const std::string& snapshot_dir, int keep);
 
-// The LSN below which `wal_id`'s segments are no longer needed: the smaller of what the oldest
-// kept snapshot holds of that WAL (0 when there is no snapshot) and `relay_position`.
+// The LSN below which `wal_id`'s segments are no longer needed: the smaller of the least any
+// kept snapshot holds of that WAL and `relay_position`; 0 when there is no snapshot.
 claims::StatusOr<uint64_t> RetainFrom(const std::string& snapshot_dir, const std::string& wal_id,
                                       uint64_t relay_position);
+
+struct SnapshotRound {
+  SnapshotInfo snapshot;
+  int pruned = 0;            // older snapshots removed
+  uint64_t retain_from = 0;  // RetainFrom after the pruning
+};
+
+// TakeSnapshot, PruneSnapshots(keep) and RetainFrom(relay_position) as one step under the
+// snapshot directory's lock (file LOCK, waited for up to 2 minutes), so instances of a service
+// never prune a snapshot another is reading or decide retention from a set another is changing.
+// Errors: those of the three, kFailedPrecondition when the lock is not had in time.
+claims::StatusOr<SnapshotRound> SnapshotAndPrune(const std::string& db_path,
+                                                 const std::string& wal_id,
+                                                 const std::string& snapshot_dir, Log* log,
+                                                 int keep, uint64_t relay_position);
 
 // The wal_id a journal wrote into `wal_dir` ("wal_id" file), or "" when there is none.
 std::string ReadWalId(const std::string& wal_dir);
