@@ -184,7 +184,7 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
        {"database", store.database_path()},
        {"wal", store.wal_dir()},
        {"wal_last_lsn", store.open_report().log.last_lsn},
-       {"replayed_entries", store.open_report().replayed_entries},
+       {"aborted_entries", store.open_report().aborted_entries},
        {"kafka", config.kafka.bootstrap_servers}});
   return std::unique_ptr<ClaimService>(new ClaimService(std::move(parts)));
 }

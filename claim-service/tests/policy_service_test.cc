@@ -82,7 +82,9 @@ TEST_F(PolicyServiceTest, EveryChangeIsInTheWalBeforeItIsVisible) {
   ASSERT_TRUE(fixture_->journal->log()
                   .ReadFrom(1,
                             [&](const wal::Entry& e) {
-                              records.push_back(*wal::DecodeJournalRecord(e.payload));
+                              if (e.type == wal::kJournalEntryType) {
+                                records.push_back(*wal::DecodeJournalRecord(e.payload));
+                              }
                               return true;
                             })
                   .ok());

@@ -125,7 +125,7 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentSer
        {"database", store.database_path()},
        {"wal", store.wal_dir()},
        {"ledger", gateway_settings.ledger_path},
-       {"replayed_entries", store.open_report().replayed_entries},
+       {"aborted_entries", store.open_report().aborted_entries},
        {"kafka", config.kafka.bootstrap_servers}});
   return std::unique_ptr<PaymentService>(new PaymentService(std::move(parts)));
 }

@@ -145,9 +145,45 @@ Status ApplyRowChange(claims::SqliteDatabase& db, const std::vector<StateTable>&
   return run;
 }
 
+void AbortedRanges::Add(uint64_t from, uint64_t through) {
+  if (from > through || Contains(from)) return;
+  ranges_.emplace_back(from, through);
+  std::sort(ranges_.begin(), ranges_.end());
+}
+
+bool AbortedRanges::Contains(uint64_t lsn) const {
+  for (const auto& [from, through] : ranges_) {
+    if (lsn >= from && lsn <= through) return true;
+  }
+  return false;
+}
+
+Status WalOutcomes::Add(const Entry& entry) {
+  if (entry.type != kOutcomeEntryType) return Status::Ok();
+  const auto j = nlohmann::json::parse(entry.payload, nullptr, false);
+  if (!j.is_object()) {
+    return claims::Internal("outcome entry at LSN " + std::to_string(entry.lsn) +
+                            " is not a JSON object");
+  }
+  try {
+    if (j.contains("committed_through")) {
+      committed_through = std::max(committed_through, j.at("committed_through").get<uint64_t>());
+    }
+    if (j.contains("aborted_from")) {
+      aborted.Add(j.at("aborted_from").get<uint64_t>(), j.at("aborted_through").get<uint64_t>());
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return claims::Internal("outcome entry at LSN " + std::to_string(entry.lsn) +
+                            " cannot be read: " + e.what());
+  }
+  return Status::Ok();
+}
+
 Status EnsureJournalTables(claims::SqliteDatabase& db) {
   return db.Exec(
       "CREATE TABLE IF NOT EXISTS wal_applied (wal_id TEXT PRIMARY KEY, lsn INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS wal_aborted (wal_id TEXT NOT NULL, from_lsn INTEGER NOT NULL, "
+      "through_lsn INTEGER NOT NULL, PRIMARY KEY (wal_id, from_lsn));"
       "CREATE TABLE IF NOT EXISTS relay_positions (wal_id TEXT PRIMARY KEY, "
       "lsn INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS journal_tables (name TEXT PRIMARY KEY, key_column TEXT NOT "
@@ -278,59 +314,121 @@ StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options,
   if (!db.ok()) return db.status();
   journal->db_ = std::move(*db);
   claims::SqliteDatabase& sql = *journal->db_;
-  // The WAL is what makes a change durable; the database may lose its last commits in a power
-  // failure (synchronous=NORMAL in WAL mode keeps it consistent), and Open replays them.
-  CLAIMS_RETURN_IF_ERROR(sql.Exec("PRAGMA synchronous = NORMAL"));
+  // The database decides whether an entry committed, so its commits must be durable before
+  // anyone is answered.
+  CLAIMS_RETURN_IF_ERROR(sql.Exec("PRAGMA synchronous = FULL"));
   CLAIMS_RETURN_IF_ERROR(sql.Exec("PRAGMA cache_size = -65536"));  // 64 MiB
   CLAIMS_RETURN_IF_ERROR(EnsureJournalTables(sql));
   CLAIMS_RETURN_IF_ERROR(RecordStateTables(sql, journal->options_.tables));
   CLAIMS_RETURN_IF_ERROR(WriteWalId(options.wal_dir, options.wal_id));
-
-  // Replay what the database misses, in transactions of a bounded number of entries.
-  StatusOr<uint64_t> applied = AppliedLsn(sql, options.wal_id);
-  if (!applied.ok()) return applied.status();
-  const uint64_t target = journal->log_->durable_lsn();
-  uint64_t next = *applied + 1;
-  while (next <= target) {
-    Status replayed = sql.InTransaction([&]() -> Status {
-      Status inner;
-      uint64_t last = 0;
-      int count = 0;
-      CLAIMS_RETURN_IF_ERROR(journal->log_->ReadFrom(next, [&](const Entry& e) {
-        if (e.type == kJournalEntryType) {
-          StatusOr<JournalRecord> record = DecodeJournalRecord(e.payload);
-          if (!record.ok()) {
-            inner = record.status();
-            return false;
-          }
-          for (const RowChange& c : record->changes) {
-            inner = ApplyRowChange(sql, journal->options_.tables, c);
-            // A unique-constraint clash on replay means a row this entry wrote was later
-            // replaced under another key by another instance; the newer state wins.
-            if (inner.code() == claims::StatusCode::kConflict) inner = Status::Ok();
-            if (!inner.ok()) return false;
-          }
-        }
-        last = e.lsn;
-        ++r.replayed_entries;
-        return ++count < 2000;
-      }));
-      CLAIMS_RETURN_IF_ERROR(inner);
-      if (last == 0) return claims::Internal("the WAL ends before its durable LSN");
-      next = last + 1;
-      return SetAppliedLsn(sql, options.wal_id, last);
-    });
-    if (!replayed.ok()) {
-      return claims::Internal("cannot replay WAL " + options.wal_dir + " into " + options.db_path +
-                              ": " + replayed.ToString());
-    }
-  }
-  if (r.replayed_entries > 0) {
-    claims::Log(claims::LogLevel::kWarn, "replayed WAL entries the database missed",
-                {{"wal_dir", options.wal_dir}, {"entries", r.replayed_entries}});
-  }
+  CLAIMS_RETURN_IF_ERROR(journal->Recover(&r));
   journal->committer_ = std::thread([j = journal.get()] { j->CommitLoop(); });
   return journal;
+}
+
+Status Journal::Recover(JournalOpenReport* report) {
+  claims::SqliteDatabase& sql = *db_;
+  const std::string& wal_id = options_.wal_id;
+  StatusOr<claims::SqliteStatement*> known =
+      sql.Prepare("SELECT COUNT(*) FROM wal_applied WHERE wal_id = ?1");
+  if (!known.ok()) return known.status();
+  (*known)->Bind(1, std::string_view(wal_id));
+  StatusOr<bool> known_row = (*known)->Step();
+  const bool database_knows_wal = known_row.ok() && *known_row && (*known)->ColumnInt(0) > 0;
+  (*known)->Reset();
+  if (!known_row.ok()) return known_row.status();
+  StatusOr<uint64_t> applied = AppliedLsn(sql, wal_id);
+  if (!applied.ok()) return applied.status();
+  StatusOr<claims::SqliteStatement*> ranges =
+      sql.Prepare("SELECT from_lsn, through_lsn FROM wal_aborted WHERE wal_id = ?1");
+  if (!ranges.ok()) return ranges.status();
+  (*ranges)->Bind(1, std::string_view(wal_id));
+  using Range = std::pair<uint64_t, uint64_t>;
+  StatusOr<std::vector<Range>> recorded = claims::CollectRows<
+      Range>(*ranges, [](const claims::SqliteStatement& row) -> StatusOr<Range> {
+    return Range{static_cast<uint64_t>(row.ColumnInt(0)), static_cast<uint64_t>(row.ColumnInt(1))};
+  });
+  if (!recorded.ok()) return recorded.status();
+  for (const auto& [from, through] : *recorded) aborted_.Add(from, through);
+
+  // What the WAL holds past the last committed entry: entries prepared and never committed, and
+  // the outcome entries an earlier recovery wrote about them.
+  const uint64_t durable = log_->durable_lsn();
+  WalOutcomes seen;
+  std::vector<uint64_t> journal_entries;
+  Status read_status;
+  if (durable > *applied) {
+    CLAIMS_RETURN_IF_ERROR(log_->ReadFrom(*applied + 1, [&](const Entry& e) {
+      read_status = seen.Add(e);
+      if (!read_status.ok()) return false;
+      if (e.type == kJournalEntryType) journal_entries.push_back(e.lsn);
+      return true;
+    }));
+    CLAIMS_RETURN_IF_ERROR(read_status);
+  }
+  // An outcome entry follows the entries it speaks of, so what is still unresolved is known
+  // only once the whole tail is read.
+  uint64_t first_prepared = 0;
+  uint64_t prepared = 0;
+  for (uint64_t lsn : journal_entries) {
+    if (seen.aborted.Contains(lsn) || aborted_.Contains(lsn)) continue;
+    if (first_prepared == 0) first_prepared = lsn;
+    ++prepared;
+  }
+  if (!database_knows_wal && !journal_entries.empty()) {
+    return claims::FailedPrecondition(
+        "the database " + options_.db_path + " has no record of WAL " + options_.wal_dir + " (" +
+        wal_id + "), which holds " + std::to_string(journal_entries.size()) +
+        " entries: it is not this WAL's database. Rebuild a lost database from a snapshot and the "
+        "WALs (bash develop_local.sh replay SERVICE, or walctl restore) instead of starting on "
+        "an empty one");
+  }
+  // From here on the database knows the WAL, even before its first commit.
+  CLAIMS_RETURN_IF_ERROR(SetAppliedLsn(sql, wal_id, *applied));
+  committed_lsn_ = *applied;
+  if (prepared > 0) {
+    // Every type-1 entry past the applied LSN was prepared by a process that died before its
+    // COMMIT (the database's commits are durable), and nobody was answered for it. The
+    // database records the abort first: from its commit on they never committed, whatever
+    // becomes of the WAL's own outcome entry below.
+    StatusOr<claims::SqliteStatement*> insert = sql.Prepare(
+        "INSERT OR IGNORE INTO wal_aborted (wal_id, from_lsn, through_lsn) VALUES (?1, ?2, ?3)");
+    if (!insert.ok()) return insert.status();
+    (*insert)
+        ->Bind(1, std::string_view(wal_id))
+        .Bind(2, static_cast<int64_t>(first_prepared))
+        .Bind(3, static_cast<int64_t>(durable));
+    const Status inserted = (*insert)->Run();
+    (*insert)->Reset();
+    CLAIMS_RETURN_IF_ERROR(inserted);
+    aborted_.Add(first_prepared, durable);
+    report->aborted_entries = prepared;
+    claims::Log(claims::LogLevel::kWarn,
+                "aborted WAL entries that never committed (their process died before its "
+                "COMMIT; nobody was answered for them)",
+                {{"wal_dir", options_.wal_dir},
+                 {"entries", prepared},
+                 {"from_lsn", first_prepared},
+                 {"through_lsn", durable}});
+  }
+  // The WAL gets what it lacks of the outcome: an aborted range the database has and the WAL
+  // does not (new, or an earlier recovery died before writing it), and the commit mark of the
+  // last committed entry (a process that died between a COMMIT and its mark).
+  bool marked = *applied == 0 || seen.committed_through >= *applied;
+  for (const auto& [from, through] : aborted_.ranges()) {
+    if (through <= *applied || seen.aborted.Contains(from)) continue;
+    const nlohmann::json outcome = {
+        {"committed_through", *applied}, {"aborted_from", from}, {"aborted_through", through}};
+    StatusOr<uint64_t> written = log_->Append({kOutcomeEntryType, 1, outcome.dump()});
+    if (!written.ok()) return written.status();
+    marked = true;
+  }
+  if (!marked) {
+    StatusOr<uint64_t> written = log_->Append(
+        {kOutcomeEntryType, 1, nlohmann::json{{"committed_through", *applied}}.dump()});
+    if (!written.ok()) return written.status();
+  }
+  return Status::Ok();
 }
 
 Journal::~Journal() {
@@ -502,6 +600,21 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
       if (p->result.ok()) p->result = done;
     }
     return;
+  }
+  // The commit mark makes the outcome known without the database (walctl restore). The batch
+  // committed whatever happens to the mark, so its callers are answered either way; a failed
+  // write stops the journal as any failed WAL write does, and the next Open writes the mark.
+  const uint64_t last = *first + count - 1;
+  committed_lsn_ = last;
+  StatusOr<uint64_t> marked =
+      log_->Append({kOutcomeEntryType, 1, nlohmann::json{{"committed_through", last}}.dump()});
+  if (!marked.ok()) {
+    {
+      std::lock_guard lock(mu_);
+      failure_ = marked.status();
+    }
+    claims::Log(claims::LogLevel::kError, "journal stopped: a commit mark could not be written",
+                {{"wal_dir", options_.wal_dir}, {"error", marked.status().ToString()}});
   }
   if (CommitListener* listener = listener_.load(); listener != nullptr) {
     for (size_t i = 0; i < count; ++i) listener->OnCommitted(*first + i, std::move(events[i]));

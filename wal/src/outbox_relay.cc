@@ -24,7 +24,8 @@ StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(Journal& journal,
   {
     std::lock_guard lock(relay->mu_);
     relay->published_lsn_ = *position;
-    relay->committed_lsn_ = std::max(*position, journal.log().durable_lsn());
+    // Up to what committed: the WAL past it holds only outcome entries and aborted entries.
+    relay->committed_lsn_ = std::max(*position, journal.committed_lsn());
   }
   journal.SetListener(relay.get());
   relay->thread_ = std::thread([r = relay.get()] { r->Run(); });
@@ -123,7 +124,7 @@ Status OutboxRelay::NextBatch(std::vector<Item>* batch) {
   CLAIMS_RETURN_IF_ERROR(journal_.log().ReadFrom(from, [&](const Entry& e) {
     if (e.lsn > until) return false;
     Item item{e.lsn, {}};
-    if (e.type == kJournalEntryType) {
+    if (e.type == kJournalEntryType && !journal_.aborted().Contains(e.lsn)) {
       StatusOr<JournalRecord> record = DecodeJournalRecord(e.payload);
       if (!record.ok()) {
         decoded = record.status();

@@ -172,20 +172,27 @@ int ServiceStorage::AdoptOrphans() {
     options.log.clock = config_.clock;
     JournalOpenReport report;
     auto orphan = Journal::Open(options, &report);
-    if (!orphan.ok()) continue;  // its instance holds it (or it cannot be opened: logged there)
+    if (!orphan.ok()) {
+      // Held by its instance (the usual case, and not news), or it cannot be adopted.
+      if (orphan.status().message().find("is locked") == std::string::npos) {
+        claims::Log(claims::LogLevel::kWarn, "cannot adopt an orphaned WAL",
+                    {{"wal_dir", dir}, {"error", orphan.status().ToString()}});
+      }
+      continue;
+    }
     RelayOptions relay_options;
     relay_options.db_path = database_path_;
     prometheus::Registry scratch;  // the orphan's relay counts apart from this instance's
     auto relay = OutboxRelay::Start(**orphan, *publisher_, relay_options, scratch);
     if (!relay.ok()) continue;
-    const uint64_t target = (*orphan)->log().durable_lsn();
+    const uint64_t target = (*orphan)->committed_lsn();
     const bool published = (*relay)->WaitPublished(target, std::chrono::seconds(30));
     claims::Log(published ? claims::LogLevel::kInfo : claims::LogLevel::kWarn,
-                published ? "adopted an orphaned WAL: applied and published"
-                          : "adopted an orphaned WAL: applied; publishing not finished",
+                published ? "adopted an orphaned WAL: published what it committed"
+                          : "adopted an orphaned WAL; publishing not finished",
                 {{"wal_dir", dir},
                  {"wal_id", wal_id},
-                 {"replayed_entries", report.replayed_entries},
+                 {"aborted_entries", report.aborted_entries},
                  {"last_lsn", target}});
     relay->reset();
     orphan->reset();

@@ -187,6 +187,7 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
   CLAIMS_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous = NORMAL"));
   StatusOr<std::vector<StateTable>> tables = LoadStateTables(db);
   if (!tables.ok()) return tables.status();
+  CLAIMS_RETURN_IF_ERROR(EnsureJournalTables(db));  // a snapshot older than wal_aborted
 
   // Every WAL's entries past what the snapshot holds, merged in time order.
   struct Pending {
@@ -197,6 +198,9 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
   };
   std::vector<Pending> pending;
   std::vector<std::string> wal_ids;
+  std::vector<AbortedRanges> aborted;  // per WAL, recorded in the rebuilt database
+  uint64_t report_aborted = 0;
+  uint64_t report_in_doubt = 0;
   for (size_t w = 0; w < wal_dirs.size(); ++w) {
     const std::string wal_id = ReadWalId(wal_dirs[w]);
     if (wal_id.empty()) {
@@ -205,16 +209,33 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
     wal_ids.push_back(wal_id);
     StatusOr<uint64_t> applied = AppliedLsn(db, wal_id);
     if (!applied.ok()) return applied.status();
-    uint64_t first_seen = 0;
+    // An entry counts only if it committed: a later commit mark of its WAL covers it and no
+    // outcome entry aborted it. The marks follow the entries, so the WAL is read to its end
+    // before its entries are chosen.
+    WalOutcomes outcomes;
+    Status outcome_status;
+    std::vector<Pending> candidates;
     StatusOr<ScanResult> scan =
         ScanLog(PosixFileSystem(), wal_dirs[w], *applied + 1, [&](const Entry& e) {
-          if (first_seen == 0) first_seen = e.lsn;
+          outcome_status = outcomes.Add(e);
+          if (!outcome_status.ok()) return false;
           if (e.type == kJournalEntryType) {
-            pending.push_back({e.timestamp_us, w, e.lsn, e.payload});
+            candidates.push_back({e.timestamp_us, w, e.lsn, e.payload});
           }
           return true;
         });
     if (!scan.ok()) return scan.status();
+    CLAIMS_RETURN_IF_ERROR(outcome_status);
+    for (Pending& p : candidates) {
+      if (outcomes.aborted.Contains(p.lsn)) {
+        ++report_aborted;
+      } else if (p.lsn > outcomes.committed_through) {
+        ++report_in_doubt;
+      } else {
+        pending.push_back(std::move(p));
+      }
+    }
+    aborted.push_back(std::move(outcomes.aborted));
     if (scan->damage == Damage::kCorrupt) {
       return claims::FailedPrecondition(
           "WAL " + wal_dirs[w] + " is corrupt at " + scan->damaged_path + " offset " +
@@ -232,6 +253,25 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
   });
 
   RestoreReport report;
+  report.entries_aborted = report_aborted;
+  report.entries_in_doubt = report_in_doubt;
+  CLAIMS_RETURN_IF_ERROR(db.InTransaction([&]() -> Status {
+    StatusOr<claims::SqliteStatement*> insert = db.Prepare(
+        "INSERT OR IGNORE INTO wal_aborted (wal_id, from_lsn, through_lsn) VALUES (?1, ?2, ?3)");
+    if (!insert.ok()) return insert.status();
+    for (size_t w = 0; w < wal_dirs.size(); ++w) {
+      for (const auto& [from, through] : aborted[w].ranges()) {
+        (*insert)
+            ->Bind(1, std::string_view(wal_ids[w]))
+            .Bind(2, static_cast<int64_t>(from))
+            .Bind(3, static_cast<int64_t>(through));
+        const Status run = (*insert)->Run();
+        (*insert)->Reset();
+        CLAIMS_RETURN_IF_ERROR(run);
+      }
+    }
+    return Status::Ok();
+  }));
   for (size_t i = 0; i < pending.size();) {
     const size_t end = std::min(pending.size(), i + 5000);
     std::vector<uint64_t> last(wal_dirs.size(), 0);

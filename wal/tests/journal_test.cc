@@ -76,15 +76,21 @@ TEST(JournalTest, CommittedChangeIsInTheWalAndTheDatabase) {
   ASSERT_TRUE(j.ok()) << j.status().ToString();
   ASSERT_TRUE(PutItem(**j, "a", "one", 1).ok());
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "one@1");
-  EXPECT_EQ((*j)->log().durable_lsn(), 1u);
+  EXPECT_EQ((*j)->committed_lsn(), 1u);
+  EXPECT_EQ((*j)->log().durable_lsn(), 2u) << "the entry and its commit mark";
   std::vector<JournalRecord> records;
+  WalOutcomes outcomes;
   ASSERT_TRUE((*j)->log()
                   .ReadFrom(1,
                             [&](const Entry& e) {
-                              records.push_back(*DecodeJournalRecord(e.payload));
+                              EXPECT_TRUE(outcomes.Add(e).ok());
+                              if (e.type == kJournalEntryType) {
+                                records.push_back(*DecodeJournalRecord(e.payload));
+                              }
                               return true;
                             })
                   .ok());
+  EXPECT_EQ(outcomes.committed_through, 1u);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].changes[0].row["value"], "one");
   EXPECT_EQ(records[0].events[0].event_id, "a/v1");
@@ -115,7 +121,8 @@ TEST(JournalTest, FailedCommandLeavesNoTraceAndOthersInTheBatchCommit) {
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "b"), "fine@1");
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "c"), "");
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "d"), "");
-  EXPECT_EQ((*j)->log().durable_lsn(), 2u) << "only the two successful commands are logged";
+  // a (LSN 1), its commit mark (2), b (3): only the successful commands are logged.
+  EXPECT_EQ((*j)->committed_lsn(), 3u);
 }
 
 // An entry over the WAL's record limit would fail the batch's whole write, and a failed write
@@ -146,8 +153,8 @@ TEST(JournalTest, OversizedChangeIsRefusedAloneAndTheJournalGoesOn) {
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "huge"), "");
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "after"), "fine too@1");
   EXPECT_TRUE((*j)->failure().ok());
+  EXPECT_EQ((*j)->committed_lsn(), 2u);
   EXPECT_TRUE(PutItem(**j, "later", "still works", 1).ok());
-  EXPECT_EQ((*j)->log().durable_lsn(), 3u);
 }
 
 // SQLite rolls a whole transaction back by itself on SQLITE_FULL, IOERR or NOMEM; here a command
@@ -196,33 +203,67 @@ TEST(JournalTest, OlderVersionNeverOverwritesNewer) {
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "three@3") << "a delete must be newer";
 }
 
-TEST(JournalTest, OpenReplaysEntriesTheDatabaseMissed) {
-  const std::string dir = FreshDir("replay");
+// A process that dies between its WAL append and its COMMIT leaves an entry nobody was answered
+// for. Open aborts it (never replays it), records that in the database and the WAL, once.
+TEST(JournalTest, EntryThatNeverCommittedIsAbortedAtOpenNotReplayed) {
+  const std::string dir = FreshDir("abort");
   CreateSchema(dir + "/state.sqlite");
   {
     auto j = Journal::Open(OptionsFor(dir));
     ASSERT_TRUE(PutItem(**j, "a", "one", 1).ok());
   }
-  // A crash between the WAL append and the commit: entries in the WAL the database lacks.
+  uint64_t prepared_lsn = 0;
   {
     auto log = Log::Open(dir + "/wal", OptionsFor(dir).log);
     ASSERT_TRUE(log.ok());
     JournalRecord r;
     r.changes.push_back({"items", {{"item_id", "a"}, {"value", "uno"}, {"version", 2}}, false});
     r.changes.push_back({"items", {{"item_id", "b"}, {"value", "two"}, {"version", 1}}, false});
-    ASSERT_TRUE((*log)->Append({kJournalEntryType, 1, EncodeJournalRecord(r)}).ok());
+    auto lsn = (*log)->Append({kJournalEntryType, 1, EncodeJournalRecord(r)});
+    ASSERT_TRUE(lsn.ok());
+    prepared_lsn = *lsn;
   }
   JournalOpenReport report;
   auto j = Journal::Open(OptionsFor(dir), &report);
   ASSERT_TRUE(j.ok()) << j.status().ToString();
-  EXPECT_EQ(report.replayed_entries, 1u);
-  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "uno@2");
-  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "b"), "two@1");
+  EXPECT_EQ(report.aborted_entries, 1u);
+  EXPECT_TRUE((*j)->aborted().Contains(prepared_lsn));
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "one@1");
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "b"), "");
+  WalOutcomes outcomes;
+  ASSERT_TRUE((*j)->log().ReadFrom(1, [&](const Entry& e) { return outcomes.Add(e).ok(); }).ok());
+  EXPECT_TRUE(outcomes.aborted.Contains(prepared_lsn)) << "the WAL says so too, for restores";
+  EXPECT_EQ(outcomes.committed_through, 1u);
+  // The journal goes on past it, and a new entry's LSN is above the aborted one.
+  ASSERT_TRUE(PutItem(**j, "b", "deux", 1).ok());
+  EXPECT_GT((*j)->committed_lsn(), prepared_lsn);
+  const uint64_t durable = (*j)->log().durable_lsn();
   j->reset();
-  // Opening again replays nothing: the applied LSN was recorded with the changes.
   JournalOpenReport again;
-  ASSERT_TRUE(Journal::Open(OptionsFor(dir), &again).ok());
-  EXPECT_EQ(again.replayed_entries, 0u);
+  auto reopened = Journal::Open(OptionsFor(dir), &again);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(again.aborted_entries, 0u);
+  EXPECT_TRUE((*reopened)->aborted().Contains(prepared_lsn)) << "kept in the database";
+  EXPECT_EQ((*reopened)->log().durable_lsn(), durable) << "nothing more to write";
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "b"), "deux@1");
+}
+
+// The database has no record of a WAL that holds entries: it is not that WAL's database (a lost
+// one recreated empty, say). Starting would abort everything; it refuses instead.
+TEST(JournalTest, DatabaseWithoutARecordOfTheWalIsRefused) {
+  const std::string dir = FreshDir("foreign");
+  CreateSchema(dir + "/state.sqlite");
+  {
+    auto j = Journal::Open(OptionsFor(dir));
+    ASSERT_TRUE(PutItem(**j, "a", "one", 1).ok());
+  }
+  std::filesystem::remove(dir + "/state.sqlite");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  ASSERT_FALSE(j.ok());
+  EXPECT_EQ(j.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(j.status().message().find("develop_local.sh replay"), std::string::npos)
+      << j.status().ToString();
 }
 
 TEST(JournalTest, ConcurrentCommandsShareCommitsAndAllLand) {
@@ -239,7 +280,15 @@ TEST(JournalTest, ConcurrentCommandsShareCommitsAndAllLand) {
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ((*j)->log().durable_lsn(), 400u);
+  uint64_t entries = 0;
+  ASSERT_TRUE((*j)->log()
+                  .ReadFrom(1,
+                            [&](const Entry& e) {
+                              entries += e.type == kJournalEntryType;
+                              return true;
+                            })
+                  .ok());
+  EXPECT_EQ(entries, 400u);
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "7-49"), "v7-49@1");
 }
 
@@ -268,12 +317,15 @@ TEST(OutboxRelayTest, PublishesInLsnOrderAndResumesFromItsRecordedPosition) {
   RelayOptions relay_options;
   relay_options.db_path = dir + "/state.sqlite";
   relay_options.retry_backoff = std::chrono::milliseconds(10);
+  uint64_t fifth = 0;
+  uint64_t seventh = 0;
   {
     auto j = Journal::Open(OptionsFor(dir));
     auto relay = OutboxRelay::Start(**j, publisher, relay_options, metrics);
     ASSERT_TRUE(relay.ok());
     for (int i = 1; i <= 5; ++i) ASSERT_TRUE(PutItem(**j, "a", "v" + std::to_string(i), i).ok());
-    ASSERT_TRUE((*relay)->WaitPublished(5, std::chrono::seconds(10)));
+    fifth = (*j)->committed_lsn();
+    ASSERT_TRUE((*relay)->WaitPublished(fifth, std::chrono::seconds(10)));
     {
       std::lock_guard lock(publisher.mu);
       publisher.fail = true;  // the broker goes down
@@ -281,7 +333,8 @@ TEST(OutboxRelayTest, PublishesInLsnOrderAndResumesFromItsRecordedPosition) {
     ASSERT_TRUE(PutItem(**j, "b", "b1", 1).ok());
     ASSERT_TRUE(PutItem(**j, "b", "b2", 2).ok());
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_EQ((*relay)->published_lsn(), 5u);
+    EXPECT_EQ((*relay)->published_lsn(), fifth);
+    seventh = (*j)->committed_lsn();
   }
   // Restarted with the broker back: the two unpublished events go out, the first five do not.
   {
@@ -290,7 +343,7 @@ TEST(OutboxRelayTest, PublishesInLsnOrderAndResumesFromItsRecordedPosition) {
   }
   auto j = Journal::Open(OptionsFor(dir));
   auto relay = OutboxRelay::Start(**j, publisher, relay_options, metrics);
-  ASSERT_TRUE((*relay)->WaitPublished(7, std::chrono::seconds(10)));
+  ASSERT_TRUE((*relay)->WaitPublished(seventh, std::chrono::seconds(10)));
   std::lock_guard lock(publisher.mu);
   EXPECT_EQ(publisher.published,
             (std::vector<std::string>{"a/v1", "a/v2", "a/v3", "a/v4", "a/v5", "b/v1", "b/v2"}));
@@ -345,7 +398,7 @@ TEST(RestoreTest, RebuiltDatabaseEqualsTheLostOneTableByTable) {
   }
   auto snapshot = TakeSnapshot(dir + "/state.sqlite", "test", dir + "/snapshots", &(*ja)->log());
   ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
-  EXPECT_EQ(snapshot->lsn, 50u);
+  EXPECT_EQ(snapshot->lsn, (*ja)->committed_lsn());
   // After the snapshot: updates across both WALs, a delete, new rows.
   for (int i = 0; i < 50; i += 2) {
     ASSERT_TRUE(PutItem(**jb, "a" + std::to_string(i), "va" + std::to_string(i) + "-2", 2).ok());
@@ -448,19 +501,106 @@ TEST(RestoreTest, SnapshotsOfTwoInstancesNeverCollideAndEveryKeptOneRestores) {
   }
 }
 
+// The brief's invariant in the case issue 10 names: two instances on one database. A dies
+// after writing a batch to its WAL and before its COMMIT; B serves the client's retry and takes
+// the coverage row to the same version. When A's WAL is opened again (A restarts, or B adopts
+// it) A's entry must not apply, be published or be restored: it never committed.
+TEST(JournalTest, TwoJournalsOnOneDatabaseNeverApplyAnEntryThatDidNotCommit) {
+  const std::string dir = FreshDir("fork");
+  const std::string db = dir + "/state.sqlite";
+  CreateSchema(db);
+  JournalOptions a = OptionsFor(dir);
+  a.wal_dir = dir + "/wal-a";
+  a.wal_id = "claim-a";
+  JournalOptions b = OptionsFor(dir);
+  b.wal_dir = dir + "/wal-b";
+  b.wal_id = "claim-b";
+  auto jb = Journal::Open(b);
+  ASSERT_TRUE(jb.ok());
+  {
+    auto ja = Journal::Open(a);
+    ASSERT_TRUE(ja.ok());
+    ASSERT_TRUE(PutItem(**ja, "coverage", "reserved 0", 1).ok());
+  }
+  auto snapshot = TakeSnapshot(db, "claim-b", dir + "/snaps", nullptr);
+  ASSERT_TRUE(snapshot.ok());
+  // A's last act: the batch is durable in its WAL; the process dies before COMMIT.
+  {
+    auto log = Log::Open(a.wal_dir, a.log);
+    ASSERT_TRUE(log.ok());
+    JournalRecord r;
+    r.changes.push_back(
+        {"items",
+         {{"item_id", "claim-by-a"}, {"value", "PAYMENT_REQUESTED by a"}, {"version", 1}}});
+    r.changes.push_back(
+        {"items", {{"item_id", "coverage"}, {"value", "reserved 100 by a"}, {"version", 2}}});
+    r.events.push_back({"payment-commands", "claim-by-a", "claim-by-a/pay", "{}", {}});
+    ASSERT_TRUE((*log)->Append({kJournalEntryType, 1, EncodeJournalRecord(r)}).ok());
+  }
+  // B serves the retry (same Idempotency-Key, another instance): its own claim, the same row
+  // moved to the same version.
+  ASSERT_TRUE(
+      (*jb)
+          ->Execute([](JournalTxn& txn) -> Status {
+            txn.Emit({"payment-commands", "claim-by-b", "claim-by-b/pay", "{}", {}});
+            CLAIMS_RETURN_IF_ERROR(txn.Put(
+                "items",
+                {{"item_id", "claim-by-b"}, {"value", "PAYMENT_REQUESTED by b"}, {"version", 1}}));
+            return txn.Put(
+                "items", {{"item_id", "coverage"}, {"value", "reserved 100 by b"}, {"version", 2}});
+          })
+          .ok());
+
+  // A's WAL opened again, with its relay: nothing of the dead batch applies or leaves.
+  FakePublisher publisher;
+  prometheus::Registry metrics;
+  RelayOptions relay_options;
+  relay_options.db_path = db;
+  JournalOpenReport report;
+  auto reopened = Journal::Open(a, &report);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ(report.aborted_entries, 1u);
+  EXPECT_EQ(ValueOf(db, "coverage"), "reserved 100 by b@2");
+  EXPECT_EQ(ValueOf(db, "claim-by-a"), "");
+  {
+    auto relay = OutboxRelay::Start(**reopened, publisher, relay_options, metrics);
+    ASSERT_TRUE(relay.ok());
+    ASSERT_TRUE((*relay)->WaitPublished((*reopened)->committed_lsn(), std::chrono::seconds(10)));
+    ASSERT_TRUE(PutItem(**reopened, "after", "a works again", 1).ok());
+    ASSERT_TRUE((*relay)->WaitPublished((*reopened)->committed_lsn(), std::chrono::seconds(10)));
+  }
+  {
+    std::lock_guard lock(publisher.mu);
+    EXPECT_EQ(publisher.published, (std::vector<std::string>{"coverage/v1", "after/v1"}))
+        << "the aborted batch's payment command must never be published";
+  }
+  const std::vector<std::string> lost = Dump(db);
+  reopened->reset();
+  jb->reset();
+
+  // The database lost: a restore from the snapshot and both WALs rebuilds it without the batch.
+  auto restored = RestoreDatabase(snapshot->path, {a.wal_dir, b.wal_dir}, dir + "/rebuilt.sqlite");
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->entries_aborted, 1u);
+  EXPECT_EQ(restored->entries_in_doubt, 0u);
+  EXPECT_EQ(Dump(dir + "/rebuilt.sqlite"), lost);
+}
+
 TEST(RestoreTest, SegmentsAreKeptForTheOldestSnapshotAndTheRelay) {
   const std::string dir = FreshDir("retain");
   CreateSchema(dir + "/state.sqlite");
   auto j = Journal::Open(OptionsFor(dir));
   for (int i = 1; i <= 10; ++i) ASSERT_TRUE(PutItem(**j, "a", "v" + std::to_string(i), i).ok());
+  const uint64_t tenth = (*j)->committed_lsn();
   ASSERT_TRUE(TakeSnapshot(dir + "/state.sqlite", "test", dir + "/snaps", nullptr).ok());
   for (int i = 11; i <= 20; ++i) ASSERT_TRUE(PutItem(**j, "a", "v" + std::to_string(i), i).ok());
+  const uint64_t twentieth = (*j)->committed_lsn();
   ASSERT_TRUE(TakeSnapshot(dir + "/state.sqlite", "test", dir + "/snaps", nullptr).ok());
   EXPECT_EQ(ListSnapshots(dir + "/snaps").size(), 2u);
-  EXPECT_EQ(*RetainFrom(dir + "/snaps", "test", 100), 10u) << "the oldest snapshot holds 10";
+  EXPECT_EQ(*RetainFrom(dir + "/snaps", "test", 100), tenth) << "the oldest snapshot holds 10";
   EXPECT_EQ(*RetainFrom(dir + "/snaps", "test", 4), 4u) << "the relay is further behind";
   EXPECT_EQ(PruneSnapshots(dir + "/snaps", 1), 1);
-  EXPECT_EQ(*RetainFrom(dir + "/snaps", "test", 100), 20u);
+  EXPECT_EQ(*RetainFrom(dir + "/snaps", "test", 100), twentieth);
 }
 
 }  // namespace

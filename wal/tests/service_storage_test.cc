@@ -1,5 +1,6 @@
 // ServiceStorage with the mock Kafka cluster in-process: a WAL left behind by an instance that
-// is gone is adopted by a live one: its entries reach the database and its events the broker.
+// is gone is adopted by a live one: what it committed reaches the broker, what it never
+// committed is aborted.
 #include "wal/service_storage.h"
 
 #include <gtest/gtest.h>
@@ -40,17 +41,41 @@ TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
   config.snapshot_interval = std::chrono::seconds(0);
   config.adopt_interval = std::chrono::seconds(0);  // adoption is called by hand below
 
-  // An instance that crashed after writing its WAL, before applying or publishing anything.
+  // An instance that committed one change and died before its relay published it, then
+  // wrote a second batch to its WAL and died before committing that one.
   const std::string orphan_dir = ServiceWalDir(root.string(), "test-service", "gone");
+  std::filesystem::create_directories(root / "test-service");
   {
-    std::filesystem::create_directories(orphan_dir);
-    ASSERT_TRUE(WriteWalId(orphan_dir, "test-service/gone").ok());
+    auto db = claims::SqliteDatabase::Open(
+        ServiceDatabasePath(root.string(), "test-service", "state.sqlite"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Migrate(kMigrations).ok());
+  }
+  {
+    JournalOptions gone;
+    gone.wal_dir = orphan_dir;
+    gone.wal_id = "test-service/gone";
+    gone.db_path = ServiceDatabasePath(root.string(), "test-service", "state.sqlite");
+    gone.tables = config.tables;
+    gone.log.fsync = FsyncPolicy::kNone;
+    auto journal = Journal::Open(gone);
+    ASSERT_TRUE(journal.ok()) << journal.status().ToString();
+    ASSERT_TRUE((*journal)
+                    ->Execute([](JournalTxn& txn) {
+                      txn.Emit({"claim-events", "x", "orphan-event-1", "{\"n\":1}", {}});
+                      return txn.Put(
+                          "items",
+                          {{"item_id", "x"}, {"value", "from the orphan"}, {"version", 1}});
+                    })
+                    .ok());
+  }
+  {
     auto log = Log::Open(orphan_dir, Options{});
     ASSERT_TRUE(log.ok());
     JournalRecord r;
     r.changes.push_back(
-        {"items", {{"item_id", "x"}, {"value", "from the orphan"}, {"version", 1}}});
-    r.events.push_back({"claim-events", "x", "orphan-event-1", "{\"n\":1}", {}});
+        {"items", {{"item_id", "y"}, {"value", "never committed"}, {"version", 1}}});
+    r.events.push_back({"claim-events", "y", "orphan-event-2", "{\"n\":2}", {}});
     ASSERT_TRUE((*log)->Append({kJournalEntryType, 1, EncodeJournalRecord(r)}).ok());
   }
 
@@ -61,16 +86,17 @@ TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
   EXPECT_EQ((*live)->AdoptOrphans(), 1);
   {
     std::lock_guard lock((*live)->reads()->mu);
-    auto s = (*live)->reads()->db->Prepare("SELECT value FROM items WHERE item_id = 'x'");
+    auto s = (*live)->reads()->db->Prepare("SELECT item_id, value FROM items ORDER BY item_id");
     ASSERT_TRUE(*(*s)->Step());
-    EXPECT_EQ((*s)->ColumnText(0), "from the orphan");
+    EXPECT_EQ((*s)->ColumnText(1), "from the orphan");
+    EXPECT_FALSE(*(*s)->Step()) << "the batch that never committed must not apply";
     (*s)->Reset();
   }
   claims::testing::TopicReader reader((*cluster)->bootstrap_servers(), "claim-events");
   const auto read =
       reader.ReadUntil([](const auto& m) { return !m.empty(); }, std::chrono::seconds(20));
   ASSERT_EQ(read.size(), 1u);
-  EXPECT_EQ(read[0].EventId(), "orphan-event-1");
+  EXPECT_EQ(read[0].EventId(), "orphan-event-1") << "orphan-event-2 never committed";
   // Its own WAL is never adopted, and a drained orphan holds nothing new the next time.
   EXPECT_EQ((*live)->AdoptOrphans(), 1);
   EXPECT_EQ(reader.ReadUntil([](const auto&) { return false; }, std::chrono::seconds(2)).size(), 1u)

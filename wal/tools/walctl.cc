@@ -166,6 +166,8 @@ int Restore(const std::string& snapshot, const std::vector<std::string>& wal_dir
   std::cout << nlohmann::json{{"restored", out},
                               {"snapshot", snapshot},
                               {"entries_applied", report->entries_applied},
+                              {"entries_aborted", report->entries_aborted},
+                              {"entries_in_doubt", report->entries_in_doubt},
                               {"rows_applied", report->rows_applied},
                               {"seconds", report->seconds},
                               {"entries_per_second", static_cast<int64_t>(rate)}}

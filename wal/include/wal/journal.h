@@ -1,17 +1,24 @@
 // Journal: WAL-first state for one service instance. Every change of a service's tables goes
 // through here: a command runs inside the committer's SQLite transaction and stages row changes
-// and events; the committer appends the batch's entries to the instance's WAL, waits until they
-// are durable, records the applied LSN in the same transaction and only then commits. Nothing a
-// command staged is visible to another connection, answered to a client or published before
-// its WAL entry is durable (the brief's invariant 4). Events leave through the OutboxRelay.
+// and events; the committer appends the batch's entries to the instance's WAL and waits until
+// they are durable (prepare), records the applied LSN in the same transaction and commits it
+// durably (synchronous=FULL: the database decides), then appends a commit mark to the WAL and
+// only then answers. Nothing a command staged is visible to another connection, answered to a
+// client or published before its WAL entry is durable (the brief's invariant 4).
+//
+// An entry takes effect (in the database, in the relay, in a restore) if and only if its
+// transaction committed. Instances share the database, so only the database can say: an entry
+// of this WAL committed iff its LSN is at most the database's applied LSN for the WAL. Open()
+// never replays: it aborts the entries past the applied LSN (they were prepared by a process
+// that died before its COMMIT, and nobody was answered), records them as aborted in the
+// database (wal_aborted) and in the WAL (an outcome entry), and writes the commit mark the WAL
+// may lack. Restore (snapshot.h), which has no database, applies an entry only when a later
+// commit mark of its WAL covers it. Protocol, crash windows and entry formats:
+// wal/docs/journal.md. Events leave through the OutboxRelay.
 //
 // Applying an entry is a version-checked upsert per row (a row is written only when its version
-// is above the stored one) and a version-checked delete, so replaying an entry twice, or an
-// older entry after a newer one, changes nothing. Open() replays every durable entry past the
-// database's applied LSN for this WAL, which repairs a crash between the WAL append and the
-// commit. Because the WAL makes changes durable, the journal's database connection commits with
-// synchronous=NORMAL: a power failure may cost the database its last commits, never its
-// consistency, and Open replays what it lost. Entry format: wal/docs/journal.md.
+// is above the stored one) and a version-checked delete, so applying an entry twice, or an
+// older entry after a newer one, changes nothing.
 //
 // Thread-safety: Execute may be called from any thread; commands run one at a time on the
 // committer thread, several to a transaction and one WAL write (group commit).
@@ -60,6 +67,31 @@ struct JournalRecord {
 };
 
 inline constexpr uint16_t kJournalEntryType = 1;
+// The outcome of earlier entries of the same WAL: {"committed_through": C} says every type-1
+// entry up to LSN C that is not aborted committed; {"aborted_from": A, "aborted_through": B}
+// says the type-1 entries from A to B never did. Both may be in one entry.
+inline constexpr uint16_t kOutcomeEntryType = 3;
+
+// Type-1 entries of one WAL that never committed, as LSN ranges (inclusive), in order.
+class AbortedRanges {
+ public:
+  void Add(uint64_t from, uint64_t through);
+  bool Contains(uint64_t lsn) const;
+  bool empty() const { return ranges_.empty(); }
+  const std::vector<std::pair<uint64_t, uint64_t>>& ranges() const { return ranges_; }
+
+ private:
+  std::vector<std::pair<uint64_t, uint64_t>> ranges_;
+};
+
+// What the outcome entries of a WAL say, read in LSN order.
+struct WalOutcomes {
+  uint64_t committed_through = 0;
+  AbortedRanges aborted;
+  // Folds in one entry (entries that are not outcome entries are ignored).
+  // Errors: kInternal for an outcome entry that cannot be read.
+  claims::Status Add(const Entry& entry);
+};
 
 // The WAL payload of a record, and back. Decode errors: kInternal naming what is wrong.
 std::string EncodeJournalRecord(const JournalRecord& record);
@@ -124,13 +156,16 @@ struct JournalOptions {
 
 struct JournalOpenReport {
   OpenReport log;
-  uint64_t replayed_entries = 0;  // applied at open because the database was behind the WAL
+  uint64_t aborted_entries = 0;  // prepared by a process that died before committing them
 };
 
 class Journal {
  public:
-  // Opens the WAL (with its recovery) and the database (which must be migrated), replays what
-  // the database misses, and starts the committer. Errors: those of Log::Open and SQLite.
+  // Opens the WAL (with its recovery) and the database (which must be migrated), aborts the
+  // entries that never committed (see above) and starts the committer. Errors: those of
+  // Log::Open and SQLite; kFailedPrecondition when the database has no record of a WAL that
+  // holds entries (it is not this WAL's database: a lost database is rebuilt with walctl
+  // restore, not by starting on an empty one).
   static claims::StatusOr<std::unique_ptr<Journal>> Open(const JournalOptions& options,
                                                          JournalOpenReport* report = nullptr);
   ~Journal();  // finishes queued commands, then stops
@@ -160,17 +195,26 @@ class Journal {
 
   Log& log() { return *log_; }
   const std::string& wal_id() const { return options_.wal_id; }
+  // The type-1 entries of this WAL that never committed (fixed at Open). Thread-safe.
+  const AbortedRanges& aborted() const { return aborted_; }
+  // The LSN of this WAL's last committed entry (its applied LSN in the database). Thread-safe.
+  uint64_t committed_lsn() const { return committed_lsn_.load(); }
   claims::Status failure() const;
 
  private:
   struct Pending;
   explicit Journal(JournalOptions options);
+  // Open's part once the files are open: aborts what never committed, writes the WAL's missing
+  // outcome entries.
+  claims::Status Recover(JournalOpenReport* report);
   void CommitLoop();
   void CommitBatch(std::vector<std::shared_ptr<Pending>>& batch);
 
   const JournalOptions options_;
   std::unique_ptr<Log> log_;
   std::unique_ptr<claims::SqliteDatabase> db_;  // used only by the committer thread (and Open)
+  AbortedRanges aborted_;                       // written by Open only
+  std::atomic<uint64_t> committed_lsn_{0};
   std::atomic<CommitListener*> listener_{nullptr};
 
   mutable std::mutex mu_;  // guards the members below

@@ -66,14 +66,19 @@ std::string ReadWalId(const std::string& wal_dir);
 claims::Status WriteWalId(const std::string& wal_dir, const std::string& wal_id);
 
 struct RestoreReport {
-  uint64_t entries_applied = 0;  // entries past the snapshot's applied LSNs
+  uint64_t entries_applied = 0;  // committed entries past the snapshot's applied LSNs
+  uint64_t entries_aborted = 0;  // entries their WAL records as never committed
+  // Entries no commit mark covers: their process died between the WAL write and the commit
+  // mark, and has not restarted since. Nobody was answered for them; they are not applied.
+  uint64_t entries_in_doubt = 0;
   uint64_t rows_applied = 0;
   double seconds = 0;
 };
 
 // Rebuilds a database at `out_path` (which must not exist) from `snapshot_path` and the WAL
-// directories `wal_dirs` (each with its wal_id file): every durable entry after the applied
-// LSN the snapshot holds for its WAL is applied, the WALs merged in time order, with the same
+// directories `wal_dirs` (each with its wal_id file): every committed entry (a later commit
+// mark of its WAL covers it, and no outcome entry aborted it) after the applied LSN the
+// snapshot holds for its WAL is applied, the WALs merged in time order, with the same
 // version-checked upsert the services use; the table definitions come from the snapshot
 // (table journal_tables). Errors: kFailedPrecondition (out exists, a WAL is corrupt, has no
 // wal_id, or starts after what the snapshot holds), kInternal.
