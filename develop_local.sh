@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's one entry point for people and CI. See README.md.
-#   bash develop_local.sh runserver   install what is missing, build, start broker + services
+#   bash develop_local.sh runserver [--claims M] [--payments N]
+#                                     install what is missing, build, start broker + services
 #   bash develop_local.sh test        install what is missing, build with sanitizers, run every test
 #                                     (ctest arguments may follow, e.g. -R PolicyApi)
 #   bash develop_local.sh bench       build and run the benchmarks (results: docs/benchmarks.md)
@@ -11,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
 
 command=${1:-help}
 [ $# -gt 0 ] && shift

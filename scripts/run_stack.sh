@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
 # Starts the local stack from an existing build and supervises it: the embedded Kafka broker
-# (unless KAFKA_BOOTSTRAP_SERVERS is set), claim-service, then N payment-service instances
-# (payment-1 .. payment-N, each with its own WAL and HTTP port, sharing the broker, the payments
-# database and the gateway ledger). Prints where everything listens. On Ctrl-C or SIGTERM, or
-# when any child exits, stops every child it started and waits for them.
-#   bash scripts/run_stack.sh BUILD_DIR [--payments N]      (N defaults to 2)
+# (unless KAFKA_BOOTSTRAP_SERVERS is set), M claim-service instances (claim-1 .. claim-M, each
+# with its own WAL, all on one port with SO_REUSEPORT, sharing the claims database), then N
+# payment-service instances (payment-1 .. payment-N, each with its own WAL and HTTP port,
+# sharing the broker, the payments database and the gateway ledger). Prints where everything
+# listens. On Ctrl-C or SIGTERM, or when the broker or the last claim-service instance exits,
+# stops every child it started and waits for them; a service instance that exits while others
+# of its service run is reported, and the others carry on.
+#   bash scripts/run_stack.sh BUILD_DIR [--claims M] [--payments N]   (M defaults to 1, N to 2)
 # Environment: DATA_DIR (default ./data), CLAIM_SERVICE_PORT (default 8000; 0 picks a free
 # port), and everything the services read (README "Configuration").
 set -euo pipefail
-build_dir=$(cd "${1:?usage: run_stack.sh BUILD_DIR [--payments N]}" && pwd)
+build_dir=$(cd "${1:?usage: run_stack.sh BUILD_DIR [--claims M] [--payments N]}" && pwd)
 shift
 payments=2
+claims=1
 while [ $# -gt 0 ]; do
   case $1 in
     --payments) payments=${2:?--payments needs a number}; shift 2 ;;
     --payments=*) payments=${1#*=}; shift ;;
-    *) echo "run_stack: unknown argument $1 (expected --payments N)" >&2; exit 2 ;;
+    --claims) claims=${2:?--claims needs a number}; shift 2 ;;
+    --claims=*) claims=${1#*=}; shift ;;
+    *) echo "run_stack: unknown argument $1 (expected --claims M, --payments N)" >&2; exit 2 ;;
   esac
 done
 if ! [[ $payments =~ ^[0-9]+$ ]] || [ "$payments" -gt 32 ]; then
   echo "run_stack: --payments must be a whole number from 0 to 32, not '$payments'" >&2
+  exit 2
+fi
+if ! [[ $claims =~ ^[0-9]+$ ]] || [ "$claims" -lt 1 ] || [ "$claims" -gt 16 ]; then
+  echo "run_stack: --claims must be a whole number from 1 to 16, not '$claims'" >&2
   exit 2
 fi
 export DATA_DIR=${DATA_DIR:-$PWD/data}
@@ -68,12 +78,24 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
 fi
 export KAFKA_BOOTSTRAP_SERVERS
 
-port_file="$DATA_DIR/claim-service/port"
-rm -f "$port_file"
-"$build_dir/claim-service/claim-service" --data-dir "$DATA_DIR" --port-file "$port_file" &
-children+=($!)
-wait_for_file "$port_file" 60 "${children[-1]}"
-port=$(cat "$port_file")
+# The first instance binds the port (8000, or a free one for 0); the others share it. With one
+# instance the port is not shared, so a second stack on the same port fails loudly.
+reuse_port=false
+[ "$claims" -gt 1 ] && reuse_port=true
+claim_pids=()
+port=$CLAIM_SERVICE_PORT
+for ((n = 1; n <= claims; n++)); do
+  port_file="$DATA_DIR/claim-service/claim-$n.port"
+  rm -f "$port_file"
+  REUSE_PORT=$reuse_port CLAIM_SERVICE_PORT=$port "$build_dir/claim-service/claim-service" \
+    --data-dir "$DATA_DIR" --instance-id "claim-$n" --port-file "$port_file" &
+  children+=($!)
+  claim_pids+=($!)
+  wait_for_file "$port_file" 60 "${children[-1]}"
+  port=$(cat "$port_file")
+done
+# Where scripts find the claim-service port (it is one for every instance).
+cp "$DATA_DIR/claim-service/claim-1.port" "$DATA_DIR/claim-service/port"
 
 payment_lines=""
 for ((n = 1; n <= payments; n++)); do
@@ -89,7 +111,7 @@ done
 
 cat <<INFO
 
-  claim-service   http://$CLAIM_SERVICE_HOST:$port   (/policies, /claims, /top-provider-npis, /healthz, /readyz, /metrics)
+  claim-service   http://$CLAIM_SERVICE_HOST:$port   ($claims instance(s): claim-1..claim-$claims; /policies, /claims, /top-provider-npis, /healthz, /readyz, /metrics)
 $payment_lines  Kafka           $KAFKA_BOOTSTRAP_SERVERS
   data            $DATA_DIR
   watch events    kcat -b $KAFKA_BOOTSTRAP_SERVERS -C -t claim-events -f '%k %s\n'
@@ -98,24 +120,29 @@ $payment_lines  Kafka           $KAFKA_BOOTSTRAP_SERVERS
 INFO
 echo "run_stack: ready"
 
-# Run until a signal arrives or the broker or claim-service exits on its own. A payment-service
-# instance that exits is reported and the others carry on: its partitions move to them.
+# Run until a signal arrives, or the broker or the last claim-service instance exits on its own.
+# A service instance that exits is reported and the others carry on: a payment instance's
+# partitions move to the others; the kernel sends a claim instance's new connections to the
+# others, and they adopt its WAL.
 set +e
-essential=("${children[@]:0:${#children[@]}-payments}")
+broker_pids=("${children[@]:0:${#children[@]}-payments-claims}")
 remaining=("${children[@]}")
+claims_left=$claims
 while :; do
   wait -n -p exited "${remaining[@]}"
   status=$?
   [ "$stopping" = 1 ] && break
-  is_essential=0
-  for pid in "${essential[@]}"; do [ "$pid" = "$exited" ] && is_essential=1; done
-  if [ "$is_essential" = 1 ] || [ -z "$exited" ]; then
+  what=payment-service
+  for pid in "${claim_pids[@]}"; do [ "$pid" = "$exited" ] && what=claim-service; done
+  for pid in "${broker_pids[@]}"; do [ "$pid" = "$exited" ] && what=broker; done
+  [ "$what" = claim-service ] && claims_left=$((claims_left - 1))
+  if [ "$what" = broker ] || [ -z "$exited" ] || [ "$claims_left" = 0 ]; then
     set -e
-    echo "run_stack: process ${exited:-?} exited (status $status); stopping the rest" >&2
+    echo "run_stack: $what (pid ${exited:-?}) exited (status $status); stopping the rest" >&2
     stop_all
     exit 1
   fi
-  echo "run_stack: payment-service (pid $exited) exited (status $status); the other instances take over its partitions" >&2
+  echo "run_stack: $what (pid $exited) exited (status $status); the other instances carry on" >&2
   next=()
   for pid in "${remaining[@]}"; do [ "$pid" != "$exited" ] && next+=("$pid"); done
   remaining=("${next[@]}")

@@ -175,8 +175,10 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   parts->saga_clock = std::make_unique<SagaClock>(store.journal(), *parts->saga, store.reads(),
                                                   clock, config.saga_tick);
 
+  HttpServerOptions http = config.http;
+  http.instance_id = config.instance_id;  // X-Instance-Id: which of N instances answered
   StatusOr<std::unique_ptr<HttpServer>> server =
-      HttpServer::Start(parts->router, config.http, parts->metrics);
+      HttpServer::Start(parts->router, http, parts->metrics);
   if (!server.ok()) return server.status();
   parts->server = std::move(*server);
   Log(LogLevel::kInfo, "claim-service listening",

@@ -65,6 +65,16 @@ StatusOr<int64_t> SingleInt(SqliteStatement* s) {
   return rows->empty() ? 0 : rows->front();
 }
 
+// Whether `sql` (a COUNT or EXISTS with one parameter) finds anything for `key`.
+StatusOr<bool> AnyRowFor(SqliteDatabase& db, const std::string& sql, const std::string& key) {
+  StatusOr<SqliteStatement*> s = db.Prepare(sql);
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, std::string_view(key));
+  StatusOr<int64_t> n = SingleInt(*s);
+  if (!n.ok()) return n.status();
+  return *n > 0;
+}
+
 }  // namespace
 
 nlohmann::json ClaimRow(const Claim& c) {
@@ -229,13 +239,7 @@ StatusOr<int64_t> CountOpenClaims(SqliteDatabase& db, const std::string& policy_
 }
 
 StatusOr<bool> PolicyHasClaims(SqliteDatabase& db, const std::string& policy_id) {
-  StatusOr<SqliteStatement*> s =
-      db.Prepare("SELECT EXISTS (SELECT 1 FROM claims WHERE policy_id = ?1)");
-  if (!s.ok()) return s.status();
-  (*s)->Bind(1, std::string_view(policy_id));
-  StatusOr<int64_t> n = SingleInt(*s);
-  if (!n.ok()) return n.status();
-  return *n != 0;
+  return AnyRowFor(db, "SELECT EXISTS (SELECT 1 FROM claims WHERE policy_id = ?1)", policy_id);
 }
 
 StatusOr<int64_t> NextClaimPosition(SqliteDatabase& db) {
@@ -246,13 +250,7 @@ StatusOr<int64_t> NextClaimPosition(SqliteDatabase& db) {
 }
 
 StatusOr<bool> EventProcessed(SqliteDatabase& db, const std::string& event_id) {
-  StatusOr<SqliteStatement*> s =
-      db.Prepare("SELECT COUNT(*) FROM processed_events WHERE event_id = ?1");
-  if (!s.ok()) return s.status();
-  (*s)->Bind(1, std::string_view(event_id));
-  StatusOr<int64_t> n = SingleInt(*s);
-  if (!n.ok()) return n.status();
-  return *n > 0;
+  return AnyRowFor(db, "SELECT COUNT(*) FROM processed_events WHERE event_id = ?1", event_id);
 }
 
 }  // namespace claims

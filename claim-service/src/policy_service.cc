@@ -19,7 +19,7 @@ OutgoingEvent PolicyService::Event(PolicyEventType type, const Policy& policy,
 StatusOr<Policy> PolicyService::Create(wal::JournalTxn& txn, const PolicyFields& fields,
                                        const std::optional<std::string>& policy_id) {
   Policy policy;
-  policy.policy_id = policy_id.value_or(NewNanoid());
+  policy.policy_id = policy_id ? *policy_id : NewNanoid();
   policy.fields = fields;
   policy.version = 1;
   if (policy_id) {
@@ -81,8 +81,8 @@ StatusOr<Policy> PolicyService::Patch(const std::string& policy_id, const nlohma
     int64_t position = 0;
     StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id, &position);
     if (!current.ok()) return current.status();
-    const auto request = DecodePolicyWrite(ApplyPolicyMergePatch(*current, patch),
-                                           PolicyWrite::kReplace, errors);
+    const auto request =
+        DecodePolicyWrite(ApplyPolicyMergePatch(*current, patch), PolicyWrite::kReplace, errors);
     if (!request) return InvalidArgument("the patched policy is not valid");
     updated = Update(txn, *current, position, *request);
     return updated.status();
@@ -103,7 +103,8 @@ StatusOr<Policy> PolicyService::Update(wal::JournalTxn& txn, const Policy& curre
   // A policy without coverage_amount pays nothing, so it may lose its amount only while no claim
   // holds a reservation or was paid: reserved + paid never exceed the coverage.
   const int64_t in_use = used->reserved_cents + used->paid_cents;
-  const int64_t coverage = request.fields.coverage_amount ? request.fields.coverage_amount->cents() : 0;
+  const int64_t coverage =
+      request.fields.coverage_amount ? request.fields.coverage_amount->cents() : 0;
   if (coverage < in_use) {
     return Conflict("coverage_amount cannot go below " + Money::FromCents(in_use).ToString() +
                     ", which claims already reserved or were paid");

@@ -116,8 +116,10 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentSer
       },
       loop_options, parts->metrics);
 
+  HttpServerOptions http = config.http;
+  http.instance_id = config.instance_id;  // X-Instance-Id: which of N instances answered
   StatusOr<std::unique_ptr<HttpServer>> server =
-      HttpServer::Start(parts->router, config.http, parts->metrics);
+      HttpServer::Start(parts->router, http, parts->metrics);
   if (!server.ok()) return server.status();
   parts->server = std::move(*server);
   Log(LogLevel::kInfo, "payment-service listening",

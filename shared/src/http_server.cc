@@ -147,6 +147,9 @@ class PistacheHandler final : public Http::Handler {
       headers.add(std::make_shared<NamedHeader>(std::move(name), std::move(value)));
     }
     headers.add(std::make_shared<NamedHeader>("X-Request-Id", request_id));
+    if (!state.options.instance_id.empty()) {
+      headers.add(std::make_shared<NamedHeader>("X-Instance-Id", state.options.instance_id));
+    }
     // Pistache has already put its own Connection header (Close when the request had none) in
     // the collection, and add() does not replace: remove it first.
     headers.remove<Http::Header::Connection>();
@@ -207,7 +210,8 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const Router& router,
     // meet Pistache's answer (still a 413). Buffers grow with the request; nothing is reserved.
     auto opts = Http::Endpoint::options()
                     .threads(options.threads)
-                    .flags(Tcp::Options::ReuseAddr)
+                    .flags(options.reuse_port ? Tcp::Options::ReuseAddr | Tcp::Options::ReusePort
+                                              : Tcp::Options::ReuseAddr)
                     .maxRequestSize(options.max_body_bytes * 4 + 16 * 1024)
                     .maxResponseSize(64 * 1024 * 1024);
     state->endpoint->init(opts);

@@ -28,6 +28,11 @@ struct HttpServerOptions {
   int threads = 2;
   size_t max_body_bytes = 1 << 20;
   bool access_log = true;  // one log line per request
+  // Share the port with other processes that set it too (SO_REUSEPORT): the kernel spreads new
+  // connections over them. Off by default, so a second server on a taken port is an error.
+  bool reuse_port = false;
+  // When set, every answer carries it as X-Instance-Id (which of N instances answered).
+  std::string instance_id;
 };
 
 class HttpServer {

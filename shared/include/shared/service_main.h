@@ -37,6 +37,11 @@ inline void AddCommonFlags(CLI::App& app, const std::string& prefix, HttpServerO
   app.add_option("--port", http->port, "Port to listen on (0: any free port)")
       ->envname(prefix + "_PORT")
       ->capture_default_str();
+  app.add_option("--reuse-port", http->reuse_port,
+                 "Share the port with other instances started with it (SO_REUSEPORT): the "
+                 "kernel spreads connections over them (true/false)")
+      ->envname("REUSE_PORT")
+      ->capture_default_str();
   app.add_option("--threads", http->threads, "HTTP worker threads")
       ->envname(prefix + "_THREADS")
       ->check(CLI::Range(1, 64))

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# runserver --claims 2: two claim-service instances answer on one port (each answer names its
+# instance in X-Instance-Id), share one database (a policy created through one is read through
+# the other), and when one is killed the other keeps serving; SIGTERM then stops everything.
+#   bash runserver_claim_instances_test.sh BUILD_DIR
+set -euo pipefail
+build_dir=$1
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+data_dir=$(mktemp -d /tmp/runserver_claims.XXXXXX)
+log="$data_dir/stack.log"
+cleanup() { pkill -KILL -f -- "$data_dir" 2>/dev/null || true; rm -rf "$data_dir"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; tail -n 40 "$log"; exit 1; }
+
+DATA_DIR="$data_dir" CLAIM_SERVICE_PORT=0 ACCESS_LOG=false \
+  bash "$here/../run_stack.sh" "$build_dir" --claims 2 --payments 1 >"$log" 2>&1 &
+stack=$!
+for _ in $(seq 1 900); do
+  grep -q "run_stack: ready" "$log" && break
+  kill -0 "$stack" 2>/dev/null || fail "stack exited early"
+  sleep 0.1
+done
+grep -q "run_stack: ready" "$log" || fail "stack not ready in 90 s"
+port=$(cat "$data_dir/claim-service/port")
+[ "$(cat "$data_dir/claim-service/claim-2.port")" = "$port" ] || fail "the instances listen on different ports"
+
+# New connections are spread over both instances by the kernel.
+seen=""
+for _ in $(seq 1 60); do
+  id=$(curl -s -D - -o /dev/null "http://127.0.0.1:$port/healthz" | tr -d '\r' |
+    sed -n 's/^[Xx]-[Ii]nstance-[Ii]d: //p')
+  seen="$seen $id"
+done
+echo "$seen" | grep -qw claim-1 || fail "claim-1 never answered:$seen"
+echo "$seen" | grep -qw claim-2 || fail "claim-2 never answered:$seen"
+
+# One database: every policy created through either instance reads back through either.
+for n in $(seq 1 10); do
+  body='{"policyholder_name": "Ada '"$n"'", "policy_type": "Life", "start_date": "2026-01-01",
+         "end_date": "2027-01-01", "premium_amount": 1250.50, "status": "Active"}'
+  id=$(curl -s -X POST "http://127.0.0.1:$port/policies/" -H 'Content-Type: application/json' \
+    -d "$body" | sed -n 's/.*"policy_id":"\([^"]*\)".*/\1/p')
+  [ -n "$id" ] || fail "POST /policies/ gave no policy_id"
+  for _ in 1 2 3; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/policies/$id")
+    [ "$code" = 200 ] || fail "GET /policies/$id answered $code"
+  done
+done
+
+# One instance killed: the stack carries on, the other answers every request.
+victim=$(pgrep -f -- "--instance-id claim-1 --port-file $data_dir" | head -n 1)
+[ -n "$victim" ] || fail "claim-1's process not found"
+kill -KILL "$victim"
+for _ in $(seq 1 50); do grep -q "claim-service (pid $victim) exited" "$log" && break; sleep 0.1; done
+grep -q "claim-service (pid $victim) exited" "$log" || fail "run_stack did not report the kill"
+kill -0 "$stack" 2>/dev/null || fail "the stack stopped when one claim-service instance died"
+for _ in $(seq 1 20); do
+  out=$(curl -s -D - -o /dev/null "http://127.0.0.1:$port/healthz" | tr -d '\r')
+  echo "$out" | grep -q "^HTTP/1.1 200" || fail "/healthz failed after the kill: $out"
+  echo "$out" | grep -qi "^x-instance-id: claim-2" || fail "an answer not from claim-2: $out"
+done
+
+kill -TERM "$stack"
+for _ in $(seq 1 300); do kill -0 "$stack" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$stack" 2>/dev/null && fail "run_stack still running 30 s after SIGTERM"
+if pgrep -af -- "$data_dir"; then fail "processes left behind"; fi
+echo "PASS: two claim-service instances on one port, one database; one killed, the other served"
