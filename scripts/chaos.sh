@@ -1,30 +1,34 @@
 #!/usr/bin/env bash
 # Chaos run: drives claims through the real processes while it repeatedly SIGKILLs and restarts
-# claim-service and payment-service instances, takes the broker down and up, and (once) deletes
-# claim-service's database and recovers it from its snapshot plus its WAL with replay.sh. Then
+# claim-service instances (N of them on one port, sharing the database; the others serve
+# meanwhile) and payment-service instances, takes the broker down and up, and (once) deletes
+# claim-service's database and recovers it from its snapshot plus its WALs with replay.sh. Then
 # it checks and prints: claims accepted, terminal, lost, double payments, coverage violations,
 # events published and applied, and the recovery time of every restart. Seeded: the same seed
 # replays the same sequence of faults.
 #   bash scripts/chaos.sh BUILD_DIR [--seed N] [--claims N] [--rounds N] [--payments N]
+#                        [--claim-instances N]
 set -euo pipefail
-build_dir=$(cd "${1:?usage: chaos.sh BUILD_DIR [--seed N] [--claims N] [--rounds N] [--payments N]}" && pwd)
+build_dir=$(cd "${1:?usage: chaos.sh BUILD_DIR [--seed N] [--claims N] [--rounds N] [--payments N] [--claim-instances N]}" && pwd)
 shift
 seed=$((RANDOM * 32768 + RANDOM))
 claims=2000
 rounds=8
 payments=2
+claim_instances=1
 while [ $# -gt 0 ]; do
   case $1 in
     --seed) seed=$2; shift 2 ;;
     --claims) claims=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --payments) payments=$2; shift 2 ;;
+    --claim-instances) claim_instances=$2; shift 2 ;;
     *) echo "chaos: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RANDOM=$seed
-echo "chaos: seed $seed (replay: bash $0 $build_dir --seed $seed --claims $claims --rounds $rounds --payments $payments)"
+echo "chaos: seed $seed (replay: bash $0 $build_dir --seed $seed --claims $claims --rounds $rounds --payments $payments --claim-instances $claim_instances)"
 data=$(mktemp -d /tmp/chaos.XXXXXX)
 declare -A pid
 keep=0
@@ -54,14 +58,17 @@ pid[broker]=$!
 for _ in $(seq 1 300); do [ -s "$data/broker/bootstrap.servers" ] && break; sleep 0.1; done
 bootstrap=$(cat "$data/broker/bootstrap.servers")
 
-# start NAME: starts claim-service or payment-K and waits until /readyz answers 200; a start
-# refused (its WAL still held by an instance adopting it) is tried again.
+# start NAME: starts claim-K or payment-K and waits until /readyz answers 200; a start refused
+# (its WAL still held by an instance adopting it) is tried again. Claim instances share a port.
+reuse_port=false
+[ "$claim_instances" -gt 1 ] && reuse_port=true
 start() {
   local name=$1 port_file="$data/$1.port" attempt
   for attempt in $(seq 1 20); do
     rm -f "$port_file"
-    if [ "$name" = claim ]; then
-      CLAIM_SERVICE_PORT=${claim_port:-0} "$build_dir/claim-service/claim-service" \
+    if [ "${name%-*}" = claim ]; then
+      REUSE_PORT=$reuse_port CLAIM_SERVICE_PORT=${claim_port:-0} \
+        "$build_dir/claim-service/claim-service" --instance-id "$name" \
         --port-file "$port_file" >>"$data/$name.log" 2>&1 &
     else
       PAYMENT_SERVICE_PORT=0 GATEWAY_DECLINED_NPIS=9999999999 GATEWAY_TRANSIENT_FAILURE_RATE=0.05 \
@@ -94,8 +101,9 @@ restart() {  # NAME: SIGKILL, then start again; records the recovery time
   recoveries+=("$name:$(($(now_ms) - t0))ms")
 }
 
-start claim
-claim_port=$(cat "$data/claim.port")
+start claim-1
+claim_port=$(cat "$data/claim-1.port")
+for n in $(seq 2 "$claim_instances"); do start "claim-$n"; done
 for n in $(seq 1 "$payments"); do start "payment-$n"; done
 
 # Submissions are spread over about as long as the faults take, so requests meet them.
@@ -112,23 +120,28 @@ for round in $(seq 1 "$rounds"); do
   action=$((RANDOM % 3))
   [ "$round" = 2 ] && action=3  # the database-loss scenario, once per run
   case $action in
-    0) echo "chaos: round $round: SIGKILL claim-service"; restart claim ;;
+    0)
+      victim="claim-$((RANDOM % claim_instances + 1))"
+      echo "chaos: round $round: SIGKILL $victim"; restart "$victim"
+      ;;
     1) victim="payment-$((RANDOM % payments + 1))"; echo "chaos: round $round: SIGKILL $victim"; restart "$victim" ;;
     2)
       echo "chaos: round $round: broker down for 3 s"
       kill -USR1 "${pid[broker]}"; sleep 3; kill -USR2 "${pid[broker]}"
       ;;
     3)
-      echo "chaos: round $round: snapshot on demand, SIGKILL claim-service, delete its database, replay snapshot + WAL"
+      echo "chaos: round $round: snapshot on demand, SIGKILL every claim-service instance, delete the database, replay snapshot + WALs"
       curl -s -X POST "http://127.0.0.1:$claim_port/admin/snapshot" >/dev/null
       sleep 0.3
-      kill -KILL "${pid[claim]}"; wait "${pid[claim]}" 2>/dev/null || true
+      for n in $(seq 1 "$claim_instances"); do
+        kill -KILL "${pid[claim-$n]}"; wait "${pid[claim-$n]}" 2>/dev/null || true
+      done
       t0=$(now_ms)
       rm -f "$data"/claim-service/claims.sqlite "$data"/claim-service/claims.sqlite-wal \
         "$data"/claim-service/claims.sqlite-shm
       bash "$here/replay.sh" "$build_dir" claim-service --data-dir "$data" >>"$data/replay.log" 2>&1 ||
         { cat "$data/replay.log"; fail "replay failed"; }
-      start claim
+      for n in $(seq 1 "$claim_instances"); do start "claim-$n"; done
       recoveries+=("claim(db lost):$(($(now_ms) - t0))ms")
       db_deleted=1
       ;;
