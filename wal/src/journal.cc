@@ -354,6 +354,18 @@ Status Journal::Recover(JournalOpenReport* report) {
   // What the WAL holds past the last committed entry: entries prepared and never committed, and
   // the outcome entries an earlier recovery wrote about them.
   const uint64_t durable = log_->durable_lsn();
+  if (*applied > durable) {
+    return claims::FailedPrecondition(
+        "WAL " + options_.wal_dir + " ends at LSN " + std::to_string(durable) +
+        " but the database " + options_.db_path + " has applied its entries up to LSN " +
+        std::to_string(*applied) +
+        ": the WAL lost entries (a walctl repair --force, a removed segment or a recreated "
+        "directory), and new entries would reuse LSNs the database and the relay have passed. "
+        "With this instance stopped, run `walctl reseat " +
+        options_.wal_dir + " --after " + std::to_string(*applied) +
+        "` (the old segments are kept aside), start again, then take a snapshot "
+        "(POST /admin/snapshot): restores need one newer than the loss");
+  }
   WalOutcomes seen;
   std::vector<uint64_t> journal_entries;
   Status read_status;

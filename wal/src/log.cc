@@ -100,8 +100,8 @@ StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir, const Options& 
   Log& l = *log;
   std::lock_guard io(l.io_mu_);
   if (scan->segments.empty()) {
-    l.next_lsn_ = 1;
-    CLAIMS_RETURN_IF_ERROR(l.StartSegment(1));
+    l.next_lsn_ = std::max<uint64_t>(1, options.first_lsn);
+    CLAIMS_RETURN_IF_ERROR(l.StartSegment(l.next_lsn_));
   } else {
     for (const SegmentInfo& s : scan->segments) l.segment_first_lsns_.push_back(s.first_lsn);
     const SegmentInfo& last = scan->segments.back();

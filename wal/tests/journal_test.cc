@@ -11,6 +11,7 @@
 
 #include "wal/outbox_relay.h"
 #include "wal/record_format.h"
+#include "wal/repair.h"
 #include "wal/snapshot.h"
 
 namespace wal {
@@ -499,6 +500,50 @@ TEST(RestoreTest, SnapshotsOfTwoInstancesNeverCollideAndEveryKeptOneRestores) {
     ASSERT_TRUE(report.ok()) << kept[k] << ": " << report.status().ToString();
     EXPECT_EQ(Dump(out), lost) << kept[k];
   }
+}
+
+// LSNs never go backwards for a WAL: one that lost entries its database applied (recreated here;
+// a repair --force cut or a removed segment is the same) stops the start with the command that
+// resolves it, and after `walctl reseat` new entries continue above everything recorded, and
+// are published.
+TEST(JournalTest, WalBehindItsDatabaseRefusesToStartUntilReseated) {
+  const std::string dir = FreshDir("behind");
+  CreateSchema(dir + "/state.sqlite");
+  uint64_t applied = 0;
+  {
+    auto j = Journal::Open(OptionsFor(dir));
+    for (int i = 1; i <= 5; ++i) ASSERT_TRUE(PutItem(**j, "a", "v" + std::to_string(i), i).ok());
+    applied = (*j)->committed_lsn();
+  }
+  std::filesystem::remove_all(dir + "/wal");
+  auto refused = Journal::Open(OptionsFor(dir));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("walctl reseat " + dir + "/wal --after " +
+                                            std::to_string(applied)),
+            std::string::npos)
+      << refused.status().ToString();
+
+  auto reseated = ReseatLog(PosixFileSystem(), dir + "/wal", applied);
+  ASSERT_TRUE(reseated.ok()) << reseated.status().ToString();
+  EXPECT_EQ(reseated->next_lsn, applied + 1);
+  EXPECT_EQ(ReseatLog(PosixFileSystem(), dir + "/wal", 0).status().code(),
+            StatusCode::kFailedPrecondition)
+      << "a log ahead of the LSN given is not reseated";
+
+  FakePublisher publisher;
+  prometheus::Registry metrics;
+  RelayOptions relay_options;
+  relay_options.db_path = dir + "/state.sqlite";
+  auto j = Journal::Open(OptionsFor(dir));
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  auto relay = OutboxRelay::Start(**j, publisher, relay_options, metrics);
+  ASSERT_TRUE(relay.ok());
+  ASSERT_TRUE(PutItem(**j, "a", "v6", 6).ok());
+  EXPECT_GT((*j)->committed_lsn(), applied);
+  ASSERT_TRUE((*relay)->WaitPublished((*j)->committed_lsn(), std::chrono::seconds(10)));
+  std::lock_guard lock(publisher.mu);
+  EXPECT_EQ(publisher.published.back(), "a/v6");
 }
 
 // The brief's invariant in the case issue 10 names: two instances on one database. A dies

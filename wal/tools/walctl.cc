@@ -4,9 +4,10 @@
 //   payload walctl verify DIR                exit 0 clean, 1 torn tail, 2 corrupt; one-line summary
 //   walctl stat DIR                  segments, first/last LSN, bytes
 //   walctl repair DIR [--force]      cut a torn tail (or, with --force, corruption); keeps copies
+//   walctl reseat DIR --after LSN    continue a WAL that lost entries its database applied
 //   walctl bench DIR [--seconds S]   durable append rate beside the raw fdatasync rate
 //   walctl snapshot DB --out DIR --wal WAL_DIR   consistent copy of a service database, named
-//                                    by the LSN of WAL_DIR's wal it holds; recorded in that WAL
+//                                    by the WAL positions it holds; recorded in WAL_DIR's WAL
 //                                    when no process holds it
 //   walctl restore --snapshot FILE --wal DIR... --out DB   rebuild a database from a snapshot
 //                                    plus WALs (see wal/docs/journal.md)
@@ -135,6 +136,18 @@ int Repair(const std::string& dir, bool force) {
   return 0;
 }
 
+int Reseat(const std::string& dir, uint64_t after) {
+  auto report = wal::ReseatLog(wal::PosixFileSystem(), dir, after);
+  if (!report.ok()) return Fail(report.status());
+  std::cout << nlohmann::json{{"reseated", dir},
+                              {"old_segments_in", report->set_aside_dir},
+                              {"old_last_lsn", report->old_last_lsn},
+                              {"next_lsn", report->next_lsn}}
+                   .dump()
+            << "\n";
+  return 0;
+}
+
 int Snapshot(const std::string& db_path, const std::string& out_dir, const std::string& wal_dir) {
   const std::string wal_id = wal::ReadWalId(wal_dir);
   if (wal_id.empty()) return Fail(claims::FailedPrecondition(wal_dir + " has no wal_id file"));
@@ -198,6 +211,12 @@ int main(int argc, char** argv) {
   auto* repair = app.add_subcommand("repair", "Cut a torn tail; with --force also corruption");
   repair->add_option("dir", dir, "WAL directory")->required();
   repair->add_flag("--force", force, "Also cut corruption (loses the entries after it)");
+  uint64_t after = 0;
+  auto* reseat = app.add_subcommand(
+      "reseat", "Continue a WAL that lost entries after the LSN its database applied");
+  reseat->add_option("dir", dir, "WAL directory (its instance stopped)")->required();
+  reseat->add_option("--after", after, "The LSN the database has applied (named at start-up)")
+      ->required();
   auto* bench_cmd = app.add_subcommand("bench", "Durable appends/s beside the raw fdatasync rate");
   bench_cmd->add_option("dir", bench.dir, "Scratch directory on the disk to measure")->required();
   bench_cmd->add_option("--seconds", bench.seconds_per_run, "Seconds per configuration")
@@ -225,6 +244,7 @@ int main(int argc, char** argv) {
   if (*verify) return Verify(dir);
   if (*stat) return Stat(dir);
   if (*repair) return Repair(dir, force);
+  if (*reseat) return Reseat(dir, after);
   if (*bench_cmd) {
     if (!wal::ParseFsyncPolicy(fsync, &bench.fsync)) {
       std::cerr << "walctl: --fsync must be always, interval or none\n";

@@ -43,6 +43,9 @@ struct Options {
   std::chrono::milliseconds fsync_interval{10};  // for kInterval
   uint64_t segment_bytes = 64ull << 20;          // a segment is closed once it reaches this size
   const claims::Clock* clock = nullptr;          // entry timestamps; nullptr: the system clock
+  // The LSN of the first entry when the directory holds no segment yet (walctl reseat). LSNs of
+  // a WAL never go backwards: the database and the relay record how far they got by LSN.
+  uint64_t first_lsn = 1;
 };
 
 // What Open found and did.
