@@ -75,7 +75,9 @@ std::string EncodeJournalRecord(const JournalRecord& record) {
     if (!e.headers.empty()) j["headers"] = e.headers;
     events.push_back(std::move(j));
   }
-  return nlohmann::json{{"changes", std::move(changes)}, {"events", std::move(events)}}.dump();
+  nlohmann::json j = {{"changes", std::move(changes)}, {"events", std::move(events)}};
+  if (record.db_position) j["db_position"] = *record.db_position;
+  return j.dump();
 }
 
 StatusOr<JournalRecord> DecodeJournalRecord(std::string_view payload) {
@@ -100,6 +102,7 @@ StatusOr<JournalRecord> DecodeJournalRecord(std::string_view payload) {
       }
       record.events.push_back(std::move(event));
     }
+    if (j.contains("db_position")) record.db_position = j.at("db_position").get<uint64_t>();
     return record;
   } catch (const nlohmann::json::exception& e) {
     return claims::Internal(std::string("journal entry is not a valid record: ") + e.what());
@@ -252,6 +255,19 @@ Status WriteLsn(claims::SqliteDatabase& db, const std::string& table, const std:
 
 StatusOr<uint64_t> AppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id) {
   return ReadLsn(db, "wal_applied", wal_id);
+}
+
+// The instances' commits are serialized by the database, so the sum is a position in its one
+// history: the same whichever instance reads it, and larger in every later state.
+StatusOr<uint64_t> DatabasePosition(claims::SqliteDatabase& db) {
+  StatusOr<claims::SqliteStatement*> s =
+      db.Prepare("SELECT COALESCE(SUM(lsn), 0) FROM wal_applied");
+  if (!s.ok()) return s.status();
+  StatusOr<bool> row = (*s)->Step();
+  const uint64_t sum = row.ok() && *row ? static_cast<uint64_t>((*s)->ColumnInt(0)) : 0;
+  (*s)->Reset();
+  if (!row.ok()) return row.status();
+  return sum;
 }
 
 Status SetAppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id, uint64_t lsn) {
@@ -524,6 +540,14 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     fail_all(claims::Unavailable("cannot start a transaction: " + begun.ToString()));
     return;
   }
+  // Read under the write lock BEGIN IMMEDIATE took: no other instance commits before this batch.
+  StatusOr<uint64_t> position = DatabasePosition(db);
+  if (!position.ok()) {
+    (void)db.Exec("ROLLBACK");  // nothing was done in it
+    fail_all(
+        claims::Unavailable("cannot read the database position: " + position.status().ToString()));
+    return;
+  }
   std::vector<NewEntry> entries;
   std::vector<std::vector<claims::OutgoingEvent>> events;
   // Set when the batch's transaction is gone (a savepoint statement failed, or SQLite rolled
@@ -543,6 +567,7 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     }
     std::string payload;
     if (s.ok() && !(txn.record_.changes.empty() && txn.record_.events.empty())) {
+      txn.record_.db_position = *position;
       payload = EncodeJournalRecord(txn.record_);
       // Refused here, for this command alone: the log would refuse the whole batch's write,
       // and a failed write stops the journal.

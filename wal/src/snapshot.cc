@@ -28,20 +28,6 @@ std::string SnapshotName(uint64_t position) {
   return name;
 }
 
-// Every commit of a journal raises its WAL's applied LSN and none lowers one, and the instances'
-// commits are serialized by the database: the sum is a position in the database's one history,
-// the same whichever instance reads it, and never smaller in a later state.
-StatusOr<uint64_t> DatabasePosition(claims::SqliteDatabase& db) {
-  StatusOr<claims::SqliteStatement*> s =
-      db.Prepare("SELECT COALESCE(SUM(lsn), 0) FROM wal_applied");
-  if (!s.ok()) return s.status();
-  StatusOr<bool> row = (*s)->Step();
-  const uint64_t sum = row.ok() && *row ? static_cast<uint64_t>((*s)->ColumnInt(0)) : 0;
-  (*s)->Reset();
-  if (!row.ok()) return row.status();
-  return sum;
-}
-
 // Serializes snapshot work of every process on one snapshot directory. A snapshot of a large
 // database takes seconds, so the lock is waited for rather than refused.
 StatusOr<std::unique_ptr<FileLock>> LockSnapshotDir(const std::string& snapshot_dir) {
@@ -189,12 +175,16 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
   if (!tables.ok()) return tables.status();
   CLAIMS_RETURN_IF_ERROR(EnsureJournalTables(db));  // a snapshot older than wal_aborted
 
-  // Every WAL's entries past what the snapshot holds, merged in time order.
+  // Every WAL's committed entries past what the snapshot holds, merged in the order they
+  // committed: by the database position each records (commits are serialized by the database),
+  // then by LSN within one batch. Entries written before positions were recorded come first,
+  // in time order (the only order they carry).
   struct Pending {
-    uint64_t timestamp_us;
+    bool has_position;
+    uint64_t order;  // the position, or for older entries their timestamp
     size_t wal;
     uint64_t lsn;
-    std::string payload;
+    JournalRecord record;
   };
   std::vector<Pending> pending;
   std::vector<std::string> wal_ids;
@@ -220,7 +210,14 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
           outcome_status = outcomes.Add(e);
           if (!outcome_status.ok()) return false;
           if (e.type == kJournalEntryType) {
-            candidates.push_back({e.timestamp_us, w, e.lsn, e.payload});
+            StatusOr<JournalRecord> record = DecodeJournalRecord(e.payload);
+            if (!record.ok()) {
+              outcome_status = record.status();
+              return false;
+            }
+            const bool has_position = record->db_position.has_value();
+            const uint64_t order = has_position ? *record->db_position : e.timestamp_us;
+            candidates.push_back({has_position, order, w, e.lsn, std::move(*record)});
           }
           return true;
         });
@@ -249,7 +246,8 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
     }
   }
   std::sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
-    return std::tie(a.timestamp_us, a.wal, a.lsn) < std::tie(b.timestamp_us, b.wal, b.lsn);
+    return std::tie(a.has_position, a.order, a.wal, a.lsn) <
+           std::tie(b.has_position, b.order, b.wal, b.lsn);
   });
 
   RestoreReport report;
@@ -277,11 +275,13 @@ StatusOr<RestoreReport> RestoreDatabase(const std::string& snapshot_path,
     std::vector<uint64_t> last(wal_dirs.size(), 0);
     const Status applied = db.InTransaction([&]() -> Status {
       for (size_t k = i; k < end; ++k) {
-        StatusOr<JournalRecord> record = DecodeJournalRecord(pending[k].payload);
-        if (!record.ok()) return record.status();
-        for (const RowChange& c : record->changes) {
+        for (const RowChange& c : pending[k].record.changes) {
           Status s = ApplyRowChange(db, *tables, c);
-          if (s.code() == claims::StatusCode::kConflict) s = Status::Ok();  // as in replay
+          // In commit order no unique clash can happen. Entries from before positions were
+          // recorded are in time order, which may not be it: there the newer state wins.
+          if (s.code() == claims::StatusCode::kConflict && !pending[k].has_position) {
+            s = Status::Ok();
+          }
           CLAIMS_RETURN_IF_ERROR(s);
           ++report.rows_applied;
         }

@@ -31,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,6 +65,11 @@ struct RowChange {
 struct JournalRecord {
   std::vector<RowChange> changes;
   std::vector<claims::OutgoingEvent> events;
+  // The database's position (DatabasePosition) when the entry's transaction began, under the
+  // write lock: every instance's commits are serialized by the database, so entries of all WALs
+  // order by it as they committed, whatever the clocks say. nullopt in entries written before
+  // it was recorded.
+  std::optional<uint64_t> db_position;
 };
 
 inline constexpr uint16_t kJournalEntryType = 1;
@@ -116,6 +122,9 @@ claims::Status WriteLsn(claims::SqliteDatabase& db, const std::string& table,
 // The same for wal_applied: the last LSN of `wal_id` applied to `db`.
 claims::Status EnsureJournalTables(claims::SqliteDatabase& db);
 claims::StatusOr<uint64_t> AppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id);
+// The sum of every WAL's applied LSN: each commit raises one and none lowers any, so it grows
+// with every commit of any instance on the database. Names snapshots and orders restores.
+claims::StatusOr<uint64_t> DatabasePosition(claims::SqliteDatabase& db);
 claims::Status SetAppliedLsn(claims::SqliteDatabase& db, const std::string& wal_id, uint64_t lsn);
 
 // What a command sees: the write connection inside the open transaction, where its own staged
