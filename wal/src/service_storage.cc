@@ -1,9 +1,11 @@
 #include "wal/service_storage.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "shared/http_problem.h"
 #include "shared/json_log.h"
+#include "wal/record_format.h"
 
 namespace wal {
 
@@ -153,7 +155,25 @@ claims::StatusOr<SnapshotInfo> ServiceStorage::Snapshot() {
   return round->snapshot;
 }
 
+namespace {
+// The names and sizes of a WAL's segment files: a WAL no process writes keeps them.
+std::string SegmentFingerprint(const std::string& dir) {
+  std::vector<std::string> parts;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = f.path().filename().string();
+    if (!ParseSegmentFileName(name)) continue;
+    parts.push_back(name + ":" + std::to_string(f.file_size(ec)));
+  }
+  std::sort(parts.begin(), parts.end());
+  std::string out;
+  for (const std::string& p : parts) out += p + ";";
+  return out;
+}
+}  // namespace
+
 int ServiceStorage::AdoptOrphans() {
+  std::lock_guard adopting(adopt_mu_);
   const std::filesystem::path root =
       std::filesystem::path(config_.data_dir) / config_.service / "wal";
   int drained = 0;
@@ -163,6 +183,8 @@ int ServiceStorage::AdoptOrphans() {
     if (!entry.is_directory() || dir == wal_dir_) continue;
     const std::string wal_id = ReadWalId(dir);
     if (wal_id.empty()) continue;
+    const auto seen = drained_.find(dir);
+    if (seen != drained_.end() && seen->second == SegmentFingerprint(dir)) continue;
     JournalOptions options;
     options.wal_dir = dir;
     options.wal_id = wal_id;
@@ -196,6 +218,7 @@ int ServiceStorage::AdoptOrphans() {
                  {"last_lsn", target}});
     relay->reset();
     orphan->reset();
+    if (published) drained_[dir] = SegmentFingerprint(dir);  // after what Open itself wrote
     ++drained;
   }
   return drained;

@@ -97,8 +97,20 @@ TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
       reader.ReadUntil([](const auto& m) { return !m.empty(); }, std::chrono::seconds(20));
   ASSERT_EQ(read.size(), 1u);
   EXPECT_EQ(read[0].EventId(), "orphan-event-1") << "orphan-event-2 never committed";
-  // Its own WAL is never adopted, and a drained orphan holds nothing new the next time.
+  // Its own WAL is never adopted, and a drained orphan that has not changed is not opened again.
+  EXPECT_EQ((*live)->AdoptOrphans(), 0);
+  // Changed (its instance came back, wrote a batch and died before committing it): drained
+  // again, which aborts the batch and publishes nothing more.
+  {
+    auto log = Log::Open(orphan_dir, Options{});
+    ASSERT_TRUE(log.ok());
+    JournalRecord r;
+    r.changes.push_back({"items", {{"item_id", "z"}, {"value", "not committed"}, {"version", 1}}});
+    r.events.push_back({"claim-events", "z", "orphan-event-3", "{\"n\":3}", {}});
+    ASSERT_TRUE((*log)->Append({kJournalEntryType, 1, EncodeJournalRecord(r)}).ok());
+  }
   EXPECT_EQ((*live)->AdoptOrphans(), 1);
+  EXPECT_EQ((*live)->AdoptOrphans(), 0);
   EXPECT_EQ(reader.ReadUntil([](const auto&) { return false; }, std::chrono::seconds(2)).size(), 1u)
       << "adopting again must not publish again";
   // The first snapshot was taken at start and a restore from it rebuilds the same database.

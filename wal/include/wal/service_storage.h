@@ -15,6 +15,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -70,6 +71,8 @@ class ServiceStorage {
   // longer needed. Thread-safe (snapshots are taken one at a time).
   claims::StatusOr<SnapshotInfo> Snapshot();
   // Adopts and drains every orphaned WAL of the service once. Returns how many were drained.
+  // A WAL drained earlier whose segment files have not changed since is not opened again (a
+  // gone instance's WAL stays for restores, and opening scans it whole).
   int AdoptOrphans();
   // POST /admin/snapshot: takes a snapshot; 201 {"snapshot": path, "lsn": n}.
   void AddAdminRoutes(claims::Router* router);
@@ -101,6 +104,8 @@ class ServiceStorage {
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<claims::KafkaEventPublisher> publisher_;
   std::unique_ptr<OutboxRelay> relay_;
+  std::mutex adopt_mu_;                         // one adoption round at a time; guards below
+  std::map<std::string, std::string> drained_;  // orphan WAL dir -> its files when drained
 };
 
 // Where a service's database and an instance's WAL live under `data_dir`.
