@@ -1,6 +1,6 @@
 // The policy API over real HTTP, with the mock Kafka cluster in-process: every endpoint, every
 // error code, and the events each change publishes. One server for the whole binary (Pistache
-// leaks descriptors per endpoint start, see ../shared/DEPENDENCIES.md).
+// leaks descriptors per endpoint start, see docs/dependencies.md).
 #include <gtest/gtest.h>
 
 #include <random>

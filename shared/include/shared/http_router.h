@@ -4,7 +4,7 @@
 //
 // Thread-safety: Add only before serving; Dispatch is then safe from any thread (read-only).
 // Pistache's own Rest::Router is not used: in 0.0.5 it races with more than one thread and
-// answers 404/405 in its own shape (see ../shared/DEPENDENCIES.md).
+// answers 404/405 in its own shape (see docs/dependencies.md).
 #pragma once
 
 #include <string>

@@ -1,7 +1,7 @@
 // librdkafka client settings for the two ways the product runs:
 //   kDev: the embedded mock broker (scripts/embedded_broker): short session timeout and fetch
 //         wait, because the mock waits the full fetch.wait.max.ms on an empty fetch and holds a
-//         rebalance for session.timeout.ms - 1000 (see ../shared/DEPENDENCIES.md).
+//         rebalance for session.timeout.ms - 1000 (see docs/dependencies.md).
 //   kProduction: a real Kafka cluster: librdkafka's defaults for timing.
 // Both: the idempotent producer (acks=all), the murmur2_random partitioner (the Java clients'),
 // one assignor (cooperative-sticky) for every group member, manual offset store.

@@ -1,7 +1,7 @@
 // MockKafkaCluster: librdkafka's in-memory mock cluster with every topic of the catalog created
 // up front with its partition count. It speaks the Kafka protocol on 127.0.0.1 (ports chosen by
 // the kernel), so other processes can use it. The embedded broker and the integration tests
-// run it. Traps of the 2.0.2 mock: ../shared/DEPENDENCIES.md.
+// run it. Traps of the 2.0.2 mock: docs/dependencies.md.
 #pragma once
 
 #include <memory>
