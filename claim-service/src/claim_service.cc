@@ -138,11 +138,23 @@ std::string ClaimServiceWalDir(const std::string& data_dir, const std::string& i
 StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceConfig& config,
                                                             const Clock& clock) {
   auto parts = std::make_unique<Parts>();
-  StatusOr<std::unique_ptr<wal::ServiceStorage>> storage = wal::ServiceStorage::Open(
-      {"claim-service", "claims.sqlite", config.data_dir, config.instance_id,
-       ClaimServiceMigrations(), ClaimServiceTables(), config.fsync, config.kafka, &clock,
-       config.snapshot_interval, config.snapshots_keep},
-      parts->metrics);
+  wal::ServiceStorageConfig storage_config{"claim-service",
+                                           "claims.sqlite",
+                                           config.data_dir,
+                                           config.instance_id,
+                                           ClaimServiceMigrations(),
+                                           ClaimServiceTables(),
+                                           config.fsync,
+                                           config.kafka,
+                                           &clock,
+                                           config.snapshot_interval,
+                                           config.snapshots_keep};
+  // An Idempotency-Key is answered for 24 hours, as payment APIs keep them; then it may be
+  // used again for a new request.
+  storage_config.retention.push_back(
+      {"idempotency_keys", "idempotency_key", "created_at", config.idempotency_key_ttl});
+  StatusOr<std::unique_ptr<wal::ServiceStorage>> storage =
+      wal::ServiceStorage::Open(storage_config, parts->metrics);
   if (!storage.ok()) return storage.status();
   parts->storage = std::move(*storage);
   wal::ServiceStorage& store = *parts->storage;

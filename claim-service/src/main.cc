@@ -33,6 +33,12 @@ int main(int argc, char** argv) {
       ->envname("MAX_COMPENSATION_ATTEMPTS")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  int idempotency_ttl_h = static_cast<int>(config.idempotency_key_ttl.count() / 3600);
+  app.add_option("--idempotency-key-ttl-h", idempotency_ttl_h,
+                 "Hours an Idempotency-Key's first answer is kept and replayed")
+      ->envname("IDEMPOTENCY_KEY_TTL_H")
+      ->check(CLI::Range(1, 24 * 365))
+      ->capture_default_str();
   app.add_option("--top-providers-per-minute", config.top_providers_per_minute,
                  "GET /top-provider-npis requests allowed per minute per client")
       ->envname("TOP_PROVIDERS_PER_MINUTE")
@@ -46,6 +52,7 @@ int main(int argc, char** argv) {
   config.saga.payment_deadline = std::chrono::milliseconds(deadline_ms);
   config.saga.answer_timeout = std::chrono::milliseconds(answer_ms);
   config.saga.backoff_base = std::chrono::milliseconds(backoff_ms);
+  config.idempotency_key_ttl = std::chrono::hours(idempotency_ttl_h);
   if (!claims::ResolveCommonFlags("claim-service", config.instance_id, config.data_dir, flags,
                                   &config.kafka)) {
     return 2;

@@ -7,7 +7,7 @@ namespace {
 
 // Money is stored in integer cents. Dates are ISO text (YYYY-MM-DD), times RFC 3339 UTC.
 // `position` orders policies by creation for stable paging.
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, R"sql(
 CREATE TABLE policies (
   position          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -130,6 +130,10 @@ CREATE UNIQUE INDEX policies_member ON policies (subscriber_number, plan_group_n
   WHERE subscriber_number IS NOT NULL;
 CREATE INDEX policies_status_type ON policies (status, policy_type, position);
 CREATE INDEX policies_type ON policies (policy_type, position);
+)sql"},
+    // Idempotency keys expire after 24 h (ServiceStorage retention): the expiry reads by age.
+    {4, R"sql(
+CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 )sql"},
 }};
 

@@ -83,7 +83,7 @@ TEST(PolicySchemaTest, OptionalFieldsMigrationKeepsRowsAndThePositionCounter) {
   auto db = SqliteDatabase::Open(":memory:");
   ASSERT_TRUE(db.ok());
   const auto all = ClaimServiceMigrations();
-  ASSERT_EQ(all.size(), 3u);
+  ASSERT_GE(all.size(), 3u);
   ASSERT_TRUE((*db)->Migrate(all.first(2)).ok());
   const auto insert = [&](int position, const std::string& id) {
     return (*db)->Exec(
@@ -97,7 +97,7 @@ TEST(PolicySchemaTest, OptionalFieldsMigrationKeepsRowsAndThePositionCounter) {
   ASSERT_TRUE((*db)->Exec("DELETE FROM policies WHERE policy_id = 'c'").ok());
 
   ASSERT_TRUE((*db)->Migrate(all).ok());
-  EXPECT_EQ(*(*db)->SchemaVersion(), 3);
+  EXPECT_EQ(*(*db)->SchemaVersion(), all.back().version);
   StatusOr<Policy> b = LoadPolicy(**db, "b");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->fields.coverage_amount, Money::FromCents(5000));

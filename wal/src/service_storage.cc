@@ -99,9 +99,44 @@ void ServiceStorage::Close() {
   journal_.reset();
 }
 
+claims::StatusOr<int64_t> ServiceStorage::RemoveExpired() {
+  constexpr int64_t kPerCommand = 1000;
+  static const claims::SystemClock system_clock;
+  const claims::Clock& clock = config_.clock != nullptr ? *config_.clock : system_clock;
+  int64_t removed = 0;
+  for (const RetentionRule& rule : config_.retention) {
+    const std::string cutoff = claims::FormatRfc3339(clock.Now() - rule.max_age);
+    for (int64_t found = kPerCommand; found == kPerCommand;) {
+      found = 0;
+      CLAIMS_RETURN_IF_ERROR(journal_->Execute([&](JournalTxn& txn) -> claims::Status {
+        auto s = txn.db().Prepare("SELECT " + rule.key_column + ", version FROM " + rule.table +
+                                  " WHERE " + rule.time_column + " < ?1 LIMIT " +
+                                  std::to_string(kPerCommand));
+        if (!s.ok()) return s.status();
+        (*s)->Bind(1, std::string_view(cutoff));
+        using Row = std::pair<std::string, int64_t>;
+        auto rows = claims::CollectRows<Row>(
+            *s, [](const claims::SqliteStatement& r) -> claims::StatusOr<Row> {
+              return Row{r.ColumnText(0), r.ColumnInt(1)};
+            });
+        if (!rows.ok()) return rows.status();
+        for (const auto& [key, version] : *rows) {
+          CLAIMS_RETURN_IF_ERROR(
+              txn.Remove(rule.table, {{rule.key_column, key}, {"version", version + 1}}));
+        }
+        found = static_cast<int64_t>(rows->size());
+        return claims::Status::Ok();
+      }));
+      removed += found;
+    }
+  }
+  return removed;
+}
+
 void ServiceStorage::Background() {
   using Clock = std::chrono::steady_clock;
   auto next_snapshot = Clock::now() + config_.snapshot_interval;
+  auto next_expiry = Clock::now() + config_.retention_interval;
   // Not at once: instances restarted together get the time to take their own WALs back.
   auto next_adoption = Clock::now() + config_.adopt_interval;
   std::unique_lock lock(mu_);
@@ -123,6 +158,20 @@ void ServiceStorage::Background() {
       }
       lock.lock();
       next_snapshot = Clock::now() + config_.snapshot_interval;
+      continue;
+    }
+    if (!config_.retention.empty() && config_.retention_interval.count() > 0 &&
+        now >= next_expiry) {
+      lock.unlock();
+      auto removed = RemoveExpired();
+      if (!removed.ok()) {
+        claims::Log(claims::LogLevel::kWarn, "expired rows could not be removed",
+                    {{"error", removed.status().ToString()}});
+      } else if (*removed > 0) {
+        claims::Log(claims::LogLevel::kInfo, "expired rows removed", {{"rows", *removed}});
+      }
+      lock.lock();
+      next_expiry = Clock::now() + config_.retention_interval;
       continue;
     }
     auto wake = Clock::now() + std::chrono::seconds(1);

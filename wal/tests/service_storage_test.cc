@@ -176,5 +176,71 @@ TEST(ServiceStorageTest, SchemaMigrationTakesASnapshotOfTheNewSchemaAtStart) {
   EXPECT_EQ(ListSnapshots(snapshot_dir).size(), after_upgrade);
 }
 
+// Retention removes expired rows through the journal: they are gone from the database, the WAL
+// holds the deletes, and a restore from a snapshot taken before them removes them too.
+TEST(ServiceStorageTest, ExpiredRowsAreRemovedThroughTheWal) {
+  claims::SetLogLevel(claims::LogLevel::kError);
+  const auto root = std::filesystem::path(::testing::TempDir()) /
+                    ("storage_retention_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  auto cluster = claims::MockKafkaCluster::Start(1);
+  ASSERT_TRUE(cluster.ok());
+  const claims::Migration migrations[] = {
+      {1,
+       "CREATE TABLE keys (key TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
+       "version INTEGER NOT NULL); CREATE INDEX keys_created ON keys (created_at)"}};
+  claims::ManualClock clock(std::chrono::system_clock::time_point(std::chrono::hours(500000)));
+  ServiceStorageConfig config;
+  config.service = "test-service";
+  config.database_file = "state.sqlite";
+  config.data_dir = root.string();
+  config.instance_id = "one";
+  config.migrations = migrations;
+  config.tables = {{"keys", "key", {"key", "created_at", "version"}, ""}};
+  config.fsync = FsyncPolicy::kNone;
+  config.kafka.bootstrap_servers = (*cluster)->bootstrap_servers();
+  config.clock = &clock;
+  config.snapshot_interval = std::chrono::seconds(0);
+  config.adopt_interval = std::chrono::seconds(0);
+  config.retention_interval = std::chrono::seconds(0);  // called by hand below
+  config.retention.push_back({"keys", "key", "created_at", std::chrono::hours(24)});
+  prometheus::Registry metrics;
+  auto storage = ServiceStorage::Open(config, metrics);
+  ASSERT_TRUE(storage.ok()) << storage.status().ToString();
+  const std::string first_snapshot = ListSnapshots((*storage)->snapshot_dir()).back();
+  const auto put = [&](int n) {
+    return (*storage)->journal().Execute([&](JournalTxn& txn) {
+      return txn.Put("keys", {{"key", "k" + std::to_string(n)},
+                              {"created_at", claims::FormatRfc3339(clock.Now())},
+                              {"version", 1}});
+    });
+  };
+  for (int n = 0; n < 1500; ++n) ASSERT_TRUE(put(n).ok());  // more than one command's worth
+  clock.Advance(std::chrono::hours(20));
+  ASSERT_TRUE(put(9999).ok());
+  EXPECT_EQ(*(*storage)->RemoveExpired(), 0) << "nothing is 24 h old yet";
+  clock.Advance(std::chrono::hours(5));
+  EXPECT_EQ(*(*storage)->RemoveExpired(), 1500);
+  const auto keys = [](claims::SqliteDatabase& db) {
+    auto s = db.Prepare("SELECT group_concat(key) FROM keys");
+    (void)(*s)->Step();
+    const std::string all = (*s)->ColumnText(0);
+    (*s)->Reset();
+    return all;
+  };
+  {
+    std::lock_guard lock((*storage)->reads()->mu);
+    EXPECT_EQ(keys(*(*storage)->reads()->db), "k9999");
+  }
+  const std::string wal_dir = (*storage)->wal_dir();
+  storage->reset();
+  const std::string rebuilt = (root / "rebuilt.sqlite").string();
+  auto restored = RestoreDatabase(first_snapshot, {wal_dir}, rebuilt);
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  auto db = claims::SqliteDatabase::Open(rebuilt);
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(keys(**db), "k9999");
+}
+
 }  // namespace
 }  // namespace wal

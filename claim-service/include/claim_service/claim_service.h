@@ -31,6 +31,7 @@ struct ClaimServiceConfig {
   SagaSettings saga;
   int top_providers_per_minute = 10;         // per client
   std::chrono::milliseconds saga_tick{100};  // how often due retries and deadlines are looked at
+  std::chrono::seconds idempotency_key_ttl{24 * 3600};  // an Idempotency-Key's answer is kept
 };
 
 class ClaimService {

@@ -37,6 +37,16 @@
 
 namespace wal {
 
+// Rows of a journal table that expire: those whose `time_column` (RFC 3339 UTC text, compared
+// as text) is older than `max_age` are removed, through the journal (so a replay or a restore
+// removes them too).
+struct RetentionRule {
+  std::string table;
+  std::string key_column;
+  std::string time_column;  // needs an index: expiry reads it on the committer thread
+  std::chrono::seconds max_age;
+};
+
 struct ServiceStorageConfig {
   std::string service;        // "claim-service"
   std::string database_file;  // "claims.sqlite"
@@ -50,6 +60,8 @@ struct ServiceStorageConfig {
   std::chrono::seconds snapshot_interval{300};  // 0: only on demand
   int snapshots_keep = 3;
   std::chrono::seconds adopt_interval{30};  // 0: never adopt
+  std::vector<RetentionRule> retention;
+  std::chrono::seconds retention_interval{60};  // how often expired rows are looked for
 };
 
 class ServiceStorage {
@@ -70,6 +82,9 @@ class ServiceStorage {
   // Takes a snapshot now, records it in the WAL, prunes old ones and removes WAL segments no
   // longer needed. Thread-safe (snapshots are taken one at a time).
   claims::StatusOr<SnapshotInfo> Snapshot();
+  // Removes the rows the retention rules say have expired, in journal commands of up to 1,000
+  // rows each. Returns how many were removed. Errors: the journal's.
+  claims::StatusOr<int64_t> RemoveExpired();
   // Adopts and drains every orphaned WAL of the service once. Returns how many were drained.
   // A WAL drained earlier whose segment files have not changed since is not opened again (a
   // gone instance's WAL stays for restores, and opening scans it whole).
