@@ -23,23 +23,37 @@ constexpr claims::Migration kMigrations[] = {
      "CREATE TABLE items (item_id TEXT PRIMARY KEY, value TEXT NOT NULL, "
      "version INTEGER NOT NULL)"}};
 
-TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
-  claims::SetLogLevel(claims::LogLevel::kError);
+// A fresh directory for one test's service, and the storage config every test starts from: the
+// items table, no fsync, snapshots and adoption only when a test asks.
+std::filesystem::path FreshRoot(const std::string& name) {
   const auto root =
-      std::filesystem::path(::testing::TempDir()) / ("storage_adopt_" + std::to_string(::getpid()));
+      std::filesystem::path(::testing::TempDir()) / (name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(root);
-  auto cluster = claims::MockKafkaCluster::Start(1);
-  ASSERT_TRUE(cluster.ok());
+  return root;
+}
+
+ServiceStorageConfig TestConfig(const std::filesystem::path& root, const std::string& bootstrap,
+                                const std::string& instance_id) {
   ServiceStorageConfig config;
   config.service = "test-service";
   config.database_file = "state.sqlite";
   config.data_dir = root.string();
+  config.instance_id = instance_id;
   config.migrations = kMigrations;
   config.tables = {{"items", "item_id", {"item_id", "value", "version"}, ""}};
   config.fsync = FsyncPolicy::kNone;
-  config.kafka.bootstrap_servers = (*cluster)->bootstrap_servers();
+  config.kafka.bootstrap_servers = bootstrap;
   config.snapshot_interval = std::chrono::seconds(0);
-  config.adopt_interval = std::chrono::seconds(0);  // adoption is called by hand below
+  config.adopt_interval = std::chrono::seconds(0);  // AdoptOrphans is called by hand
+  return config;
+}
+
+TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
+  claims::SetLogLevel(claims::LogLevel::kError);
+  const auto root = FreshRoot("storage_adopt");
+  auto cluster = claims::MockKafkaCluster::Start(1);
+  ASSERT_TRUE(cluster.ok());
+  ServiceStorageConfig config = TestConfig(root, (*cluster)->bootstrap_servers(), "live");
 
   // An instance that committed one change and died before its relay published it, then
   // wrote a second batch to its WAL and died before committing that one.
@@ -79,7 +93,6 @@ TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
     ASSERT_TRUE((*log)->Append({kJournalEntryType, 1, EncodeJournalRecord(r)}).ok());
   }
 
-  config.instance_id = "live";
   prometheus::Registry metrics;
   auto live = ServiceStorage::Open(config, metrics);
   ASSERT_TRUE(live.ok()) << live.status().ToString();
@@ -122,24 +135,12 @@ TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
 // upgraded instance takes a snapshot of the new schema at start.
 TEST(ServiceStorageTest, SchemaMigrationTakesASnapshotOfTheNewSchemaAtStart) {
   claims::SetLogLevel(claims::LogLevel::kError);
-  const auto root = std::filesystem::path(::testing::TempDir()) /
-                    ("storage_migrate_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(root);
+  const auto root = FreshRoot("storage_migrate");
   auto cluster = claims::MockKafkaCluster::Start(1);
   ASSERT_TRUE(cluster.ok());
   const claims::Migration upgraded[] = {kMigrations[0],
                                         {2, "ALTER TABLE items ADD COLUMN note TEXT"}};
-  ServiceStorageConfig config;
-  config.service = "test-service";
-  config.database_file = "state.sqlite";
-  config.data_dir = root.string();
-  config.instance_id = "one";
-  config.migrations = kMigrations;
-  config.tables = {{"items", "item_id", {"item_id", "value", "version"}, ""}};
-  config.fsync = FsyncPolicy::kNone;
-  config.kafka.bootstrap_servers = (*cluster)->bootstrap_servers();
-  config.snapshot_interval = std::chrono::seconds(0);
-  config.adopt_interval = std::chrono::seconds(0);
+  ServiceStorageConfig config = TestConfig(root, (*cluster)->bootstrap_servers(), "one");
   const auto newest_schema = [&](const std::string& dir) {
     const std::vector<std::string> all = ListSnapshots(dir);
     if (all.empty()) return -1;
@@ -180,9 +181,7 @@ TEST(ServiceStorageTest, SchemaMigrationTakesASnapshotOfTheNewSchemaAtStart) {
 // holds the deletes, and a restore from a snapshot taken before them removes them too.
 TEST(ServiceStorageTest, ExpiredRowsAreRemovedThroughTheWal) {
   claims::SetLogLevel(claims::LogLevel::kError);
-  const auto root = std::filesystem::path(::testing::TempDir()) /
-                    ("storage_retention_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(root);
+  const auto root = FreshRoot("storage_retention");
   auto cluster = claims::MockKafkaCluster::Start(1);
   ASSERT_TRUE(cluster.ok());
   const claims::Migration migrations[] = {
@@ -190,18 +189,10 @@ TEST(ServiceStorageTest, ExpiredRowsAreRemovedThroughTheWal) {
        "CREATE TABLE keys (key TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
        "version INTEGER NOT NULL); CREATE INDEX keys_created ON keys (created_at)"}};
   claims::ManualClock clock(std::chrono::system_clock::time_point(std::chrono::hours(500000)));
-  ServiceStorageConfig config;
-  config.service = "test-service";
-  config.database_file = "state.sqlite";
-  config.data_dir = root.string();
-  config.instance_id = "one";
+  ServiceStorageConfig config = TestConfig(root, (*cluster)->bootstrap_servers(), "one");
   config.migrations = migrations;
   config.tables = {{"keys", "key", {"key", "created_at", "version"}, ""}};
-  config.fsync = FsyncPolicy::kNone;
-  config.kafka.bootstrap_servers = (*cluster)->bootstrap_servers();
   config.clock = &clock;
-  config.snapshot_interval = std::chrono::seconds(0);
-  config.adopt_interval = std::chrono::seconds(0);
   config.retention_interval = std::chrono::seconds(0);  // called by hand below
   config.retention.push_back({"keys", "key", "created_at", std::chrono::hours(24)});
   prometheus::Registry metrics;
