@@ -149,10 +149,8 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
                                            &clock,
                                            config.snapshot_interval,
                                            config.snapshots_keep};
-  // An Idempotency-Key is answered for 24 hours, as payment APIs keep them; then it may be
-  // used again for a new request.
-  storage_config.retention.push_back(
-      {"idempotency_keys", "idempotency_key", "created_at", config.idempotency_key_ttl});
+  storage_config.retention =
+      ClaimServiceRetention(config.idempotency_key_ttl, config.processed_event_ttl);
   StatusOr<std::unique_ptr<wal::ServiceStorage>> storage =
       wal::ServiceStorage::Open(storage_config, parts->metrics);
   if (!storage.ok()) return storage.status();

@@ -310,7 +310,9 @@ Status SagaOrchestrator::OnPaymentResult(wal::JournalTxn& txn, const PaymentResu
   if (!seen.ok()) return seen.status();
   if (*seen) return Status::Ok();
   CLAIMS_RETURN_IF_ERROR(
-      txn.Put("processed_events", {{"event_id", result.event_id}, {"version", 1}}));
+      txn.Put("processed_events", {{"event_id", result.event_id},
+                                   {"version", 1},
+                                   {"processed_at", FormatRfc3339(clock_.Now())}}));
   StatusOr<Claim> claim = LoadClaim(txn.db(), result.claim_id);
   auto stale = [&](const std::string& why) {
     stale_results_.Increment();

@@ -7,7 +7,7 @@ namespace {
 
 // Money is stored in integer cents. Dates are ISO text (YYYY-MM-DD), times RFC 3339 UTC.
 // `position` orders policies by creation for stable paging.
-constexpr std::array<Migration, 4> kMigrations{{
+constexpr std::array<Migration, 5> kMigrations{{
     {1, R"sql(
 CREATE TABLE policies (
   position          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -135,6 +135,14 @@ CREATE INDEX policies_type ON policies (policy_type, position);
     {4, R"sql(
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
 )sql"},
+    // Payment results are remembered for 7 days (processed_event_ttl), far longer than any
+    // redelivery takes. Rows from before this migration are dated by it; a row replayed from an
+    // entry older than the column has none and is kept.
+    {5, R"sql(
+ALTER TABLE processed_events ADD COLUMN processed_at TEXT;
+UPDATE processed_events SET processed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now');
+CREATE INDEX processed_events_at ON processed_events (processed_at);
+)sql"},
 }};
 
 }  // namespace
@@ -185,9 +193,15 @@ const std::vector<wal::StateTable>& ClaimServiceTables() {
       {"idempotency_keys",
        "idempotency_key",
        {"idempotency_key", "fingerprint", "status", "body", "location", "created_at", "version"}},
-      {"processed_events", "event_id", {"event_id", "version"}},
+      {"processed_events", "event_id", {"event_id", "version", "processed_at"}},
   };
   return *tables;
+}
+
+std::vector<wal::RetentionRule> ClaimServiceRetention(std::chrono::seconds idempotency_key_ttl,
+                                                      std::chrono::seconds processed_event_ttl) {
+  return {{"idempotency_keys", "idempotency_key", "created_at", idempotency_key_ttl},
+          {"processed_events", "event_id", "processed_at", processed_event_ttl}};
 }
 
 }  // namespace claims

@@ -77,6 +77,25 @@ TEST_F(PolicyStoreTest, PolicyWithOnlyTheSpecificationFieldsReadsBackEqual) {
   EXPECT_EQ(*read, p);
 }
 
+// Schema 5 dates the payment results remembered before it, so they expire like new ones.
+TEST(PolicySchemaTest, ProcessedEventsFromBeforeTheirTimeColumnAreDatedByTheMigration) {
+  auto db = SqliteDatabase::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  const auto all = ClaimServiceMigrations();
+  ASSERT_GE(all.size(), 5u);
+  ASSERT_TRUE((*db)->Migrate(all.first(4)).ok());
+  ASSERT_TRUE((*db)->Exec("INSERT INTO processed_events VALUES ('e1', 1)").ok());
+  ASSERT_TRUE((*db)->Migrate(all).ok());
+  auto s = (*db)->Prepare("SELECT processed_at FROM processed_events WHERE event_id = 'e1'");
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(*(*s)->Step());
+  const std::string at = (*s)->ColumnText(0);
+  (*s)->Reset();
+  EXPECT_EQ(at.size(), FormatRfc3339(std::chrono::system_clock::now()).size()) << at;
+  EXPECT_EQ(at.substr(0, 2), "20") << at;
+  EXPECT_EQ(at.back(), 'Z') << at;
+}
+
 // Schema 3 rebuilt the policies table to make customer_id and coverage_cents optional: the rows,
 // their positions and the position counter (past a deleted last policy) come through.
 TEST(PolicySchemaTest, OptionalFieldsMigrationKeepsRowsAndThePositionCounter) {

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "claim_service/policy_service.h"
+#include "claim_service/schema.h"
 #include "test_journal.h"
+#include "wal/retention.h"
 
 namespace claims {
 namespace {
@@ -127,6 +129,40 @@ TEST_F(SagaOrchestratorTest, SettledPaymentIsPaidAndCoverageIsUsed) {
   EXPECT_EQ(Books().paid_cents, 8600);
   EXPECT_EQ(HistoryStates(c.claim_id),
             (std::vector<std::string>{"SUBMITTED", "RESERVED", "PAYMENT_REQUESTED", "PAID"}));
+}
+
+// A payment result's dedup row is kept for its window (7 days), then removed through the
+// journal; the same result redelivered after that finds its claim paid and changes nothing.
+TEST_F(SagaOrchestratorTest, ResultDedupRowsExpireAndALateRedeliveryChangesNothing) {
+  const Claim c = Submit(8600);
+  const PaymentCommand command = Commands().at(0);
+  ASSERT_TRUE(Answer(command, PaymentResultType::kPaymentSettled).ok());
+  const auto processed = [&] {
+    std::lock_guard lock(fixture_->reads->mu);
+    auto s = fixture_->reads->db->Prepare(
+        "SELECT COUNT(*) FROM processed_events WHERE processed_at IS NOT NULL");
+    (void)(*s)->Step();
+    const int64_t n = (*s)->ColumnInt(0);
+    (*s)->Reset();
+    return n;
+  };
+  EXPECT_EQ(processed(), 1);
+  const auto rules = ClaimServiceRetention(std::chrono::hours(24), std::chrono::hours(24 * 7));
+  clock_.Advance(std::chrono::hours(24 * 7 - 1));
+  EXPECT_EQ(*wal::RemoveExpiredRows(*fixture_->journal, rules, clock_.Now()), 0);
+  EXPECT_EQ(processed(), 1);
+  clock_.Advance(std::chrono::hours(2));
+  EXPECT_EQ(*wal::RemoveExpiredRows(*fixture_->journal, rules, clock_.Now()), 1);
+  EXPECT_EQ(processed(), 0);
+
+  fixture_->listener.Take();
+  ASSERT_TRUE(Answer(command, PaymentResultType::kPaymentSettled).ok());
+  EXPECT_EQ(Load(c.claim_id).status, S::kPaid);
+  EXPECT_EQ(Books().paid_cents, 8600);
+  EXPECT_EQ(Books().reserved_cents, 0);
+  EXPECT_EQ(HistoryStates(c.claim_id),
+            (std::vector<std::string>{"SUBMITTED", "RESERVED", "PAYMENT_REQUESTED", "PAID"}));
+  EXPECT_TRUE(fixture_->listener.Take().empty());
 }
 
 TEST_F(SagaOrchestratorTest, DeclinedPaymentReleasesReservation) {

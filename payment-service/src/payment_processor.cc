@@ -159,7 +159,9 @@ Status PaymentProcessor::Record(wal::JournalTxn& txn, const PaymentCommand& comm
                                               {"updated_at", p.updated_at},
                                               {"version", p.version}}));
   CLAIMS_RETURN_IF_ERROR(
-      txn.Put("processed_commands", {{"event_id", command.event_id}, {"version", 1}}));
+      txn.Put("processed_commands", {{"event_id", command.event_id},
+                                     {"version", 1},
+                                     {"processed_at", FormatRfc3339(clock_.Now())}}));
   txn.Emit(EncodePaymentResult(result, source_));
   return Status::Ok();
 }

@@ -77,11 +77,20 @@ std::string DefaultLedgerPath(const std::string& data_dir) {
 StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentServiceConfig& config,
                                                                 const Clock& clock) {
   auto parts = std::make_unique<Parts>();
-  StatusOr<std::unique_ptr<wal::ServiceStorage>> storage = wal::ServiceStorage::Open(
-      {"payment-service", "payments.sqlite", config.data_dir, config.instance_id,
-       PaymentServiceMigrations(), PaymentServiceTables(), config.fsync, config.kafka, &clock,
-       config.snapshot_interval, config.snapshots_keep},
-      parts->metrics);
+  wal::ServiceStorageConfig storage_config{"payment-service",
+                                           "payments.sqlite",
+                                           config.data_dir,
+                                           config.instance_id,
+                                           PaymentServiceMigrations(),
+                                           PaymentServiceTables(),
+                                           config.fsync,
+                                           config.kafka,
+                                           &clock,
+                                           config.snapshot_interval,
+                                           config.snapshots_keep};
+  storage_config.retention = PaymentServiceRetention(config.processed_command_ttl);
+  StatusOr<std::unique_ptr<wal::ServiceStorage>> storage =
+      wal::ServiceStorage::Open(storage_config, parts->metrics);
   if (!storage.ok()) return storage.status();
   parts->storage = std::move(*storage);
   wal::ServiceStorage& store = *parts->storage;

@@ -108,6 +108,28 @@ TEST_F(PaymentProcessorTest, CommandIsAppliedOnceAndAnsweredWithAStableEventId) 
   EXPECT_EQ(p->version, 1);
 }
 
+// A command's dedup row is kept for its window (7 days), then removed through the journal; the
+// same command redelivered after that asks the gateway again (its ledger answers a payment id
+// the same way) and is answered with the same result event id.
+TEST_F(PaymentProcessorTest, CommandDedupRowsExpireAndALateRedeliveryIsAnsweredTheSame) {
+  std::vector<OutgoingEvent> dead;
+  ASSERT_TRUE(processor_->Process(std::vector<KafkaMessage>{Command("c1")}, &dead).ok());
+  const auto rules = PaymentServiceRetention(std::chrono::hours(24 * 7));
+  clock_.Advance(std::chrono::hours(24 * 7 - 1));
+  EXPECT_EQ(*wal::RemoveExpiredRows(*journal_, rules, clock_.Now()), 0);
+  ASSERT_TRUE(processor_->Process(std::vector<KafkaMessage>{Command("c1")}, &dead).ok());
+  EXPECT_EQ(gateway_.calls, 1) << "remembered within the window";
+  clock_.Advance(std::chrono::hours(2));
+  EXPECT_EQ(*wal::RemoveExpiredRows(*journal_, rules, clock_.Now()), 1);
+  ASSERT_TRUE(processor_->Process(std::vector<KafkaMessage>{Command("c1")}, &dead).ok());
+  EXPECT_EQ(gateway_.calls, 2);
+  ASSERT_EQ(recorder_.events.size(), 2u);
+  EXPECT_EQ(recorder_.events[1].event_id, recorder_.events[0].event_id);
+  EXPECT_EQ(DecodePaymentResult(recorder_.events[1].payload)->type,
+            PaymentResultType::kPaymentSettled);
+  EXPECT_TRUE(dead.empty());
+}
+
 TEST_F(PaymentProcessorTest, TransientAndRefusedAnswersBecomeAttemptFailures) {
   std::vector<OutgoingEvent> dead;
   gateway_.next = GatewayOutcome::kTransient;

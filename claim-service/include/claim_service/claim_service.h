@@ -31,7 +31,8 @@ struct ClaimServiceConfig {
   SagaSettings saga;
   int top_providers_per_minute = 10;         // per client
   std::chrono::milliseconds saga_tick{100};  // how often due retries and deadlines are looked at
-  std::chrono::seconds idempotency_key_ttl{24 * 3600};  // an Idempotency-Key's answer is kept
+  std::chrono::seconds idempotency_key_ttl{24 * 3600};      // an Idempotency-Key's answer is kept
+  std::chrono::seconds processed_event_ttl{7 * 24 * 3600};  // payment results deduplicated
 };
 
 class ClaimService {

@@ -29,6 +29,7 @@ struct PaymentServiceConfig {
   wal::FsyncPolicy fsync = wal::FsyncPolicy::kAlways;
   std::chrono::seconds snapshot_interval{300};  // 0: only on demand (POST /admin/snapshot)
   int snapshots_keep = 3;
+  std::chrono::seconds processed_command_ttl{7 * 24 * 3600};  // commands deduplicated
   GatewaySettings gateway;
   size_t max_batch = 500;  // commands per consumed batch
 };

@@ -33,19 +33,10 @@
 #include "shared/sqlite_db.h"
 #include "wal/journal.h"
 #include "wal/outbox_relay.h"
+#include "wal/retention.h"
 #include "wal/snapshot.h"
 
 namespace wal {
-
-// Rows of a journal table that expire: those whose `time_column` (RFC 3339 UTC text, compared
-// as text) is older than `max_age` are removed, through the journal (so a replay or a restore
-// removes them too).
-struct RetentionRule {
-  std::string table;
-  std::string key_column;
-  std::string time_column;  // needs an index: expiry reads it on the committer thread
-  std::chrono::seconds max_age;
-};
 
 struct ServiceStorageConfig {
   std::string service;        // "claim-service"
@@ -82,8 +73,7 @@ class ServiceStorage {
   // Takes a snapshot now, records it in the WAL, prunes old ones and removes WAL segments no
   // longer needed. Thread-safe (snapshots are taken one at a time).
   claims::StatusOr<SnapshotInfo> Snapshot();
-  // Removes the rows the retention rules say have expired, in journal commands of up to 1,000
-  // rows each. Returns how many were removed. Errors: the journal's.
+  // Removes the rows the retention rules say have expired now (RemoveExpiredRows).
   claims::StatusOr<int64_t> RemoveExpired();
   // Adopts and drains every orphaned WAL of the service once. Returns how many were drained.
   // A WAL drained earlier whose segment files have not changed since is not opened again (a
