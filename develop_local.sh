@@ -26,8 +26,10 @@ case "$command" in
     bash bootstrap.sh tsan
     # The WAL's concurrent tests under ThreadSanitizer, then everything under ASan + UBSan.
     # ctest's closing line ("100% tests passed, 0 tests failed out of N") is the summary.
-    TSAN_OPTIONS="halt_on_error=1" build/tsan/wal/wal_tests --gtest_brief=1 \
-      --gtest_filter='LogTest.*:JournalTest.*:OutboxRelayTest.*:PowerLossTest.AcknowledgedEntriesSurvivePowerLossAtRandomPoints'
+    TSAN_OPTIONS="halt_on_error=1" build/tsan/wal/wal_log_tests --gtest_brief=1 \
+      --gtest_filter='LogTest.*:PowerLossTest.AcknowledgedEntriesSurvivePowerLossAtRandomPoints'
+    TSAN_OPTIONS="halt_on_error=1" build/tsan/wal/wal_journal_tests --gtest_brief=1 \
+      --gtest_filter='JournalTest.*:OutboxRelayTest.*'
     exec ctest --test-dir build/debug --output-on-failure -j 2 --timeout 600 "$@"
     ;;
   bench)

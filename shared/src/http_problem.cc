@@ -54,6 +54,7 @@ HttpResponse ProblemFromStatus(const Status& status) {
     case StatusCode::kFailedPrecondition:
       return ConflictProblem(status.message());
     case StatusCode::kUnavailable:
+    case StatusCode::kLocked:
       return Problem(503, "unavailable", "Service unavailable", status.message())
           .WithHeader("Retry-After", "1");
     case StatusCode::kOk:

@@ -633,8 +633,11 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     claims::Log(claims::LogLevel::kError,
                 "journal stopped: a change could not be made durable and applied",
                 {{"wal_dir", options_.wal_dir}, {"error", done.ToString()}});
+    // Not the request's fault: its caller may retry (elsewhere), as every later command is told.
+    const Status refused = claims::Unavailable(
+        "the change was not made: the journal stopped after an error: " + done.ToString());
     for (auto& p : batch) {
-      if (p->result.ok()) p->result = done;
+      if (p->result.ok()) p->result = refused;
     }
     return;
   }

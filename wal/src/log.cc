@@ -56,12 +56,21 @@ Log::Log(std::string dir, const Options& options)
       options_(options),
       clock_(options.clock != nullptr ? options.clock : DefaultClock()) {}
 
+StatusOr<std::unique_ptr<FileLock>> LockLogDir(FileSystem* fs, const std::string& dir) {
+  StatusOr<std::unique_ptr<FileLock>> lock = fs->LockFile(JoinPath(dir, "LOCK"));
+  if (!lock.ok() && lock.status().code() == claims::StatusCode::kLocked) {
+    return claims::Locked("WAL " + dir + " is open in another process (" + lock.status().message() +
+                          "): stop its instance first");
+  }
+  return lock;
+}
+
 StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir, const Options& options,
                                          OpenReport* report) {
   FileSystem* fs = options.fs;
   CLAIMS_RETURN_IF_ERROR(fs->CreateDir(dir));
   std::unique_ptr<Log> log(new Log(dir, options));
-  StatusOr<std::unique_ptr<FileLock>> lock = fs->LockFile(JoinPath(dir, "LOCK"));
+  StatusOr<std::unique_ptr<FileLock>> lock = LockLogDir(fs, dir);
   if (!lock.ok()) return lock.status();
   log->lock_ = std::move(*lock);
 
@@ -202,10 +211,10 @@ StatusOr<uint64_t> Log::AppendBatch(std::vector<NewEntry> entries) {
     group_bytes += q->bytes;
   }
   Status status = failure_.ok() ? Status::Ok()
-                                : claims::FailedPrecondition("WAL " + dir_ +
-                                                             " refuses appends after an "
-                                                             "earlier failure: " +
-                                                             failure_.message());
+                                : claims::Unavailable("WAL " + dir_ +
+                                                      " refuses appends after an "
+                                                      "earlier failure: " +
+                                                      failure_.message());
   const uint64_t group_first = next_lsn_;
   if (status.ok()) {
     for (const auto& q : group) {

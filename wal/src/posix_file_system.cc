@@ -152,7 +152,7 @@ class Posix final : public FileSystem {
       const int e = errno;
       ::close(fd);
       if (e == EWOULDBLOCK) {
-        return claims::FailedPrecondition(path + " is locked: another process has this WAL open");
+        return claims::Locked(path + " is locked by another process");
       }
       return IoError("lock", path, e);
     }

@@ -44,7 +44,7 @@ StatusOr<CutReport> CutLog(FileSystem* fs, const std::string& dir, const ScanRes
 StatusOr<ReseatReport> ReseatLog(FileSystem* fs, const std::string& dir, uint64_t after_lsn) {
   ReseatReport report;
   {
-    StatusOr<std::unique_ptr<FileLock>> lock = fs->LockFile(JoinPath(dir, "LOCK"));
+    StatusOr<std::unique_ptr<FileLock>> lock = LockLogDir(fs, dir);
     if (!lock.ok()) return lock.status();
     StatusOr<ScanResult> scan = ScanLog(fs, dir);
     if (!scan.ok()) return scan.status();

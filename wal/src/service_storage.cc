@@ -53,8 +53,8 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   // The WAL may be held for a moment by another instance adopting it (this instance was gone
   // long enough to look orphaned): wait for it rather than fail.
   auto journal = Journal::Open(journal_options, &s->report_);
-  for (int waited = 0; !journal.ok() && waited < 60 &&
-                       journal.status().message().find("is locked") != std::string::npos;
+  for (int waited = 0;
+       !journal.ok() && waited < 60 && journal.status().code() == claims::StatusCode::kLocked;
        ++waited) {
     if (waited == 0) {
       claims::Log(claims::LogLevel::kWarn, "WAL is held by another process; waiting",
@@ -217,7 +217,7 @@ int ServiceStorage::AdoptOrphans() {
     auto orphan = Journal::Open(options, &report);
     if (!orphan.ok()) {
       // Held by its instance (the usual case, and not news), or it cannot be adopted.
-      if (orphan.status().message().find("is locked") == std::string::npos) {
+      if (orphan.status().code() != claims::StatusCode::kLocked) {
         claims::Log(claims::LogLevel::kWarn, "cannot adopt an orphaned WAL",
                     {{"wal_dir", dir}, {"error", orphan.status().ToString()}});
       }

@@ -35,7 +35,7 @@ StatusOr<std::unique_ptr<FileLock>> LockSnapshotDir(const std::string& snapshot_
   for (;;) {
     StatusOr<std::unique_ptr<FileLock>> lock =
         PosixFileSystem()->LockFile(JoinPath(snapshot_dir, "LOCK"));
-    if (lock.ok() || lock.status().code() != claims::StatusCode::kFailedPrecondition ||
+    if (lock.ok() || lock.status().code() != claims::StatusCode::kLocked ||
         std::chrono::steady_clock::now() > give_up) {
       return lock;
     }

@@ -205,8 +205,7 @@ Status FaultFileSystem::SyncDir(const std::string& dir) {
 
 StatusOr<std::unique_ptr<FileLock>> FaultFileSystem::LockFile(const std::string& path) {
   std::lock_guard lock(mu_);
-  if (locks_[path])
-    return claims::FailedPrecondition(path + " is locked: another process has this WAL open");
+  if (locks_[path]) return claims::Locked(path + " is locked by another process");
   locks_[path] = true;
   return std::unique_ptr<FileLock>(new FaultLock(this, path));
 }

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "fault_file_system.h"
 #include "shared/clock.h"
 #include "wal/outbox_relay.h"
 #include "wal/record_format.h"
@@ -189,6 +190,33 @@ TEST(JournalTest, TransactionLostMidBatchCommitsNothingOfTheBatch) {
   EXPECT_TRUE((*j)->failure().ok()) << "the WAL never failed: the journal keeps serving";
   EXPECT_TRUE(PutItem(**j, "later", "works", 1).ok());
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "later"), "works@1");
+}
+
+// A failed WAL write is not the request's fault: the batch is answered kUnavailable (its
+// callers retry, elsewhere or after a restart; a consumer does not dead-letter the message), and
+// every later command the same way, as the log itself refuses.
+TEST(JournalTest, WalFailureAnswersTheBatchAndEveryLaterCommandUnavailable) {
+  const std::string dir = FreshDir("wal_failure");
+  CreateSchema(dir + "/state.sqlite");
+  testing::FaultFileSystem fs;
+  JournalOptions options = OptionsFor(dir);
+  options.log.fs = &fs;
+  options.log.fsync = FsyncPolicy::kAlways;
+  auto j = Journal::Open(options);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  ASSERT_TRUE(PutItem(**j, "a", "one", 1).ok());
+  fs.FailOperation(2, testing::Fault::kIoError);  // the batch's write lands, its fdatasync fails
+  const Status failed = PutItem(**j, "b", "two", 1);
+  EXPECT_EQ(failed.code(), StatusCode::kUnavailable) << failed.ToString();
+  EXPECT_NE(failed.message().find("fdatasync"), std::string::npos) << failed.ToString();
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "b"), "");
+  const Status later = PutItem(**j, "c", "three", 1);
+  EXPECT_EQ(later.code(), StatusCode::kUnavailable) << later.ToString();
+  EXPECT_EQ((*j)->log().Append({kJournalEntryType, 1, "{}"}).status().code(),
+            StatusCode::kUnavailable)
+      << "the log refuses with the same code";
+  EXPECT_FALSE((*j)->failure().ok());
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "a"), "one@1");
 }
 
 TEST(JournalTest, OlderVersionNeverOverwritesNewer) {

@@ -62,8 +62,10 @@ TEST(LogTest, SecondOpenerGetsAClearError) {
   auto first = Log::Open("/wal", OptionsFor(&fs));
   ASSERT_TRUE(first.ok());
   auto second = Log::Open("/wal", OptionsFor(&fs));
-  EXPECT_EQ(second.status().code(), claims::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(second.status().message(), "/wal/LOCK is locked: another process has this WAL open");
+  EXPECT_EQ(second.status().code(), claims::StatusCode::kLocked);
+  EXPECT_EQ(second.status().message(),
+            "WAL /wal is open in another process (/wal/LOCK is locked by another process): stop "
+            "its instance first");
 }
 
 TEST(LogTest, SecondOpenerOfARealDirectoryIsRefused) {
@@ -71,7 +73,7 @@ TEST(LogTest, SecondOpenerOfARealDirectoryIsRefused) {
   auto first = Log::Open(dir, Options{});
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   auto second = Log::Open(dir, Options{});
-  EXPECT_EQ(second.status().code(), claims::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(second.status().code(), claims::StatusCode::kLocked);
 }
 
 TEST(LogTest, RotatesSegmentsAndTruncatesBelowAnLsn) {
@@ -117,7 +119,7 @@ TEST(LogTest, FailedSyncIsFatalAndNeverRetried) {
   EXPECT_EQ(failed.status().code(), claims::StatusCode::kInternal);
   const uint64_t ops = fs.operations();
   auto later = (*log)->Append(Payload("c"));
-  EXPECT_EQ(later.status().code(), claims::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(later.status().code(), claims::StatusCode::kUnavailable);
   EXPECT_NE(later.status().message().find("fdatasync"), std::string::npos);
   EXPECT_EQ(fs.operations(), ops) << "a failed log must not touch the disk again";
   EXPECT_EQ((*log)->durable_lsn(), 1u);

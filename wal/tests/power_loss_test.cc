@@ -120,7 +120,7 @@ TEST(PowerLossTest, EveryFaultAtEveryStepKeepsAcknowledgedEntries) {
           if (!lsn.ok()) {
             failed = true;
             EXPECT_EQ((*log)->Append(Payload("refused")).status().code(),
-                      claims::StatusCode::kFailedPrecondition)
+                      claims::StatusCode::kUnavailable)
                 << context;
             break;
           }

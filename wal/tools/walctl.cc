@@ -113,7 +113,7 @@ int Stat(const std::string& dir) {
 
 int Repair(const std::string& dir, bool force) {
   wal::FileSystem* fs = wal::PosixFileSystem();
-  auto lock = fs->LockFile(wal::JoinPath(dir, "LOCK"));
+  auto lock = wal::LockLogDir(fs, dir);
   if (!lock.ok()) return Fail(lock.status());
   auto scan = wal::ScanLog(fs, dir);
   if (!scan.ok()) return Fail(scan.status());

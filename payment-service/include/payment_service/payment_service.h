@@ -36,8 +36,8 @@ struct PaymentServiceConfig {
 
 class PaymentService {
  public:
-  // Errors: those of the database, the WAL (kFailedPrecondition when another process holds
-  // this instance's WAL), Kafka settings and the HTTP port.
+  // Errors: those of the database, the WAL (kLocked when another process holds this
+  // instance's WAL), Kafka settings and the HTTP port.
   static StatusOr<std::unique_ptr<PaymentService>> Start(const PaymentServiceConfig& config,
                                                          const Clock& clock);
   ~PaymentService();

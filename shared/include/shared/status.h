@@ -4,6 +4,8 @@
 //   kInvalidArgument, kNotFound, kConflict, kFailedPrecondition: the request is wrong; answer the
 //     client (4xx) or compensate; retrying the same call cannot help.
 //   kUnavailable: a dependency is down or busy; retry the call (with backoff).
+//   kLocked: a file lock is held by another process (a WAL open elsewhere, a snapshot being
+//     taken); wait for it, or use another.
 //   kInternal: a bug or a broken environment (disk, corrupt data); stop and tell an operator.
 #pragma once
 
@@ -21,6 +23,7 @@ enum class StatusCode {
   kConflict,
   kFailedPrecondition,
   kUnavailable,
+  kLocked,
   kInternal,
 };
 
@@ -53,6 +56,7 @@ inline Status FailedPrecondition(std::string m) {
   return {StatusCode::kFailedPrecondition, std::move(m)};
 }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status Locked(std::string m) { return {StatusCode::kLocked, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 // Either a value or a non-OK Status. Accessing value() of an error is a programming error.

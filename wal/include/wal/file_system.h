@@ -53,7 +53,7 @@ class FileSystem {
   // Makes the directory's entries (creates, renames, removes) durable.
   virtual Status SyncDir(const std::string& dir) = 0;
   // Takes an exclusive advisory lock on `path` (created if missing).
-  // Errors: kFailedPrecondition if another process or opener holds it.
+  // Errors: kLocked if another process or opener holds it.
   virtual StatusOr<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
 };
 

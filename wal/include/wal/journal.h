@@ -190,8 +190,9 @@ class Journal {
   // kInvalidArgument, alone. If the database ends the batch's transaction by itself (SQLite does
   // on SQLITE_FULL, IOERR, NOMEM), every command of the batch gets kUnavailable, nothing of it
   // is logged or committed, and the journal goes on. When the WAL or the commit fails, every
-  // command of the batch gets the error and the journal refuses later commands (kUnavailable):
-  // the instance must restart, and Open replays the WAL.
+  // command of the batch gets kUnavailable naming the error, and the journal refuses later
+  // commands the same way (as the log does): the instance must restart; its Open aborts what
+  // did not commit.
   claims::Status Execute(Command command);
   // Runs every command as Execute would (each with its own result, usually in one transaction)
   // and returns their results in order once all are done.

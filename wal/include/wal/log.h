@@ -4,7 +4,8 @@
 // policy (kAlways, the default: on disk; kInterval: written, and on disk within the interval;
 // kNone: handed to the OS). Concurrent appends share one write and one fdatasync (group commit,
 // no deliberate delay). A failed write or sync is fatal to the log: the failing appends get the
-// I/O error and every later append gets kFailedPrecondition naming it; nothing is retried.
+// I/O error and every later append gets kUnavailable naming it (the instance must be restarted;
+// another instance can serve); nothing is retried.
 //
 // Recovery (Open): a torn tail in the last segment is cut off, the cut bytes kept beside it in
 // "<segment>.torn-<offset>"; any other damage refuses to open with an error naming the file,
@@ -63,11 +64,15 @@ struct NewEntry {
   std::string payload;
 };
 
+// Takes the lock every opener of the log in `dir` holds (file LOCK): one process at a time
+// writes or repairs a WAL. Errors: kLocked naming the directory when another process holds it.
+StatusOr<std::unique_ptr<FileLock>> LockLogDir(FileSystem* fs, const std::string& dir);
+
 class Log {
  public:
   // Opens (creating if needed) the log in `dir`, holding an exclusive lock on it until
-  // destroyed. Errors: kFailedPrecondition if another opener holds the lock or the log is
-  // corrupt (the message names file, offset and walctl command); kInternal for I/O failures.
+  // destroyed. Errors: kLocked if another opener holds the lock; kFailedPrecondition if the log
+  // is corrupt (the message names file, offset and walctl command); kInternal for I/O failures.
   static StatusOr<std::unique_ptr<Log>> Open(const std::string& dir, const Options& options,
                                              OpenReport* report = nullptr);
   ~Log();  // syncs what was written (best effort) and releases the lock
@@ -76,7 +81,7 @@ class Log {
 
   // Appends one entry; returns its LSN once durable (see above).
   // Errors: kInvalidArgument (payload over kMaxPayloadSize), kUnavailable (disk full),
-  // kInternal (I/O error), kFailedPrecondition (the log failed earlier).
+  // kInternal (I/O error), kUnavailable (the log failed earlier).
   StatusOr<uint64_t> Append(NewEntry entry);
   // Appends entries with consecutive LSNs, all in one write; returns the first LSN.
   StatusOr<uint64_t> AppendBatch(std::vector<NewEntry> entries);

@@ -33,8 +33,8 @@ struct ReseatReport {
 // not reuse LSNs the database and the relay have passed. The old segments are moved into
 // "<dir>/reseated-<after_lsn>/" (kept for walctl dump; their events the relay had not
 // published are not published), and a new first segment starts at after_lsn + 1.
-// Errors: kFailedPrecondition when the log is open elsewhere, or holds entries past after_lsn
-// (nothing to reseat: the log is ahead).
+// Errors: kLocked when the log is open elsewhere; kFailedPrecondition when it holds entries past
+// after_lsn (nothing to reseat: the log is ahead).
 StatusOr<ReseatReport> ReseatLog(FileSystem* fs, const std::string& dir, uint64_t after_lsn);
 
 }  // namespace wal

@@ -58,7 +58,8 @@ struct ServiceStorageConfig {
 class ServiceStorage {
  public:
   // Errors: those of the database (kFailedPrecondition when it is newer than this build), the
-  // WAL (kFailedPrecondition when another process holds it or it is corrupt) and Kafka settings.
+  // WAL (kLocked when another process holds it past the wait; kFailedPrecondition when it is
+  // corrupt) and Kafka settings.
   static claims::StatusOr<std::unique_ptr<ServiceStorage>> Open(const ServiceStorageConfig& config,
                                                                 prometheus::Registry& metrics);
   ~ServiceStorage();  // Close()

@@ -55,7 +55,7 @@ struct SnapshotRound {
 // TakeSnapshot, PruneSnapshots(keep) and RetainFrom(relay_position) as one step under the
 // snapshot directory's lock (file LOCK, waited for up to 2 minutes), so instances of a service
 // never prune a snapshot another is reading or decide retention from a set another is changing.
-// Errors: those of the three, kFailedPrecondition when the lock is not had in time.
+// Errors: those of the three, kLocked when the lock is not had in time.
 claims::StatusOr<SnapshotRound> SnapshotAndPrune(const std::string& db_path,
                                                  const std::string& wal_id,
                                                  const std::string& snapshot_dir, Log* log,
