@@ -4,7 +4,10 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <limits>
+#include <tuple>
 
 namespace wal {
 namespace {
@@ -112,7 +115,10 @@ StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir, const Options& 
     l.next_lsn_ = std::max<uint64_t>(1, options.first_lsn);
     CLAIMS_RETURN_IF_ERROR(l.StartSegment(l.next_lsn_));
   } else {
-    for (const SegmentInfo& s : scan->segments) l.segment_first_lsns_.push_back(s.first_lsn);
+    for (const SegmentInfo& s : scan->segments) {
+      l.segment_first_lsns_.push_back(s.first_lsn);
+      l.IndexSegment(s.first_lsn, s.salt);
+    }
     const SegmentInfo& last = scan->segments.back();
     l.next_lsn_ = scan->last_lsn == 0 ? last.first_lsn : scan->last_lsn + 1;
     StatusOr<std::unique_ptr<WritableFile>> active = fs->OpenAppend(last.path, false);
@@ -168,6 +174,7 @@ Status Log::StartSegment(uint64_t first_lsn) {
   active_first_lsn_ = first_lsn;
   active_salt_ = header.salt;
   active_bytes_ = kSegmentHeaderSize;
+  IndexSegment(first_lsn, header.salt);
   std::lock_guard lock(mu_);
   segment_first_lsns_.push_back(first_lsn);
   return Status::Ok();
@@ -239,6 +246,7 @@ StatusOr<uint64_t> Log::AppendBatch(std::vector<NewEntry> entries) {
           EncodeRecord(record, active_salt_, &bytes);
         }
       }
+      AddIndexPoint(active_first_lsn_, group_first, active_bytes_);
       status = WriteGroup(bytes);
     }
   }
@@ -313,11 +321,121 @@ Status Log::failure() const {
   return failure_;
 }
 
+void Log::IndexSegment(uint64_t first_lsn, uint64_t salt) const {
+  std::lock_guard lock(index_mu_);
+  index_[first_lsn] = SegmentIndex{salt, {{first_lsn, kSegmentHeaderSize}}};
+}
+
+void Log::AddIndexPoint(uint64_t segment, uint64_t lsn, uint64_t offset) const {
+  std::lock_guard lock(index_mu_);
+  auto it = index_.find(segment);
+  if (it == index_.end()) return;
+  auto& points = it->second.points;
+  auto at = std::lower_bound(points.begin(), points.end(), std::make_pair(lsn, uint64_t{0}));
+  if (at != points.end() && at->first == lsn) return;
+  if (at != points.begin() && std::prev(at)->second + kIndexStride > offset) return;  // near one
+  points.insert(at, {lsn, offset});
+}
+
+Status Log::ReadSegment(uint64_t first_lsn, uint64_t from_lsn, uint64_t limit,
+                        const std::function<bool(const Entry&)>& visit, uint64_t* next,
+                        bool* stopped) const {
+  constexpr size_t kFirstRead = 64u << 10;  // a reader that stops soon reads little
+  constexpr size_t kMaxRead = 1u << 20;
+  uint64_t salt = 0;
+  uint64_t expected = first_lsn;
+  uint64_t offset = kSegmentHeaderSize;
+  {
+    std::lock_guard lock(index_mu_);
+    const auto it = index_.find(first_lsn);
+    if (it == index_.end()) {
+      return claims::Internal("WAL " + dir_ + " has no segment starting at LSN " +
+                              std::to_string(first_lsn) + " any more");
+    }
+    salt = it->second.salt;
+    const auto& points = it->second.points;
+    auto at = std::upper_bound(points.begin(), points.end(),
+                               std::make_pair(from_lsn, std::numeric_limits<uint64_t>::max()));
+    if (at != points.begin()) std::tie(expected, offset) = *std::prev(at);
+  }
+  const std::string path = JoinPath(dir_, SegmentFileName(first_lsn));
+  std::string buf;
+  size_t pos = 0;
+  uint64_t buf_offset = offset;
+  uint64_t last_point = offset;
+  size_t chunk = kFirstRead;
+  bool end_of_file = false;
+  *stopped = false;
+  while (expected <= limit) {
+    Entry entry;
+    size_t size = 0;
+    const RecordStatus status =
+        pos < buf.size() ? DecodeRecord(std::string_view(buf).substr(pos), salt, &entry, &size)
+                         : RecordStatus::kTruncated;
+    if (status == RecordStatus::kTruncated && !end_of_file) {
+      buf.erase(0, pos);
+      buf_offset += pos;
+      pos = 0;
+      StatusOr<std::string> more = options_.fs->ReadRange(path, buf_offset + buf.size(), chunk);
+      if (!more.ok()) return more.status();
+      chunk = std::min(chunk * 2, kMaxRead);
+      if (more->empty()) {
+        end_of_file = true;
+      } else {
+        buf += *more;
+      }
+      continue;
+    }
+    if (status == RecordStatus::kTruncated) break;  // the segment ends here
+    const uint64_t at = buf_offset + pos;
+    if (status != RecordStatus::kOk || entry.lsn != expected) {
+      return claims::Internal("WAL " + path + " cannot be read at offset " + std::to_string(at) +
+                              " (LSN " + std::to_string(expected) + "): " +
+                              (status != RecordStatus::kOk
+                                   ? std::string(RecordStatusName(status))
+                                   : "record has LSN " + std::to_string(entry.lsn)) +
+                              ". Inspect with `walctl verify " + dir_ + "`");
+    }
+    if (at >= last_point + kIndexStride) {
+      AddIndexPoint(first_lsn, expected, at);
+      last_point = at;
+    }
+    pos += size;
+    ++expected;
+    if (entry.lsn >= from_lsn && !visit(entry)) {
+      *stopped = true;
+      break;
+    }
+  }
+  *next = expected;
+  return Status::Ok();
+}
+
 Status Log::ReadFrom(uint64_t from_lsn, const std::function<bool(const Entry&)>& visit) const {
   const uint64_t limit = durable_lsn();
-  StatusOr<ScanResult> scan = ScanLog(options_.fs, dir_, from_lsn,
-                                      [&](const Entry& e) { return e.lsn <= limit && visit(e); });
-  return scan.status();
+  std::vector<uint64_t> firsts;
+  {
+    std::lock_guard lock(mu_);
+    firsts = segment_first_lsns_;
+  }
+  from_lsn = std::max<uint64_t>(from_lsn, 1);
+  if (firsts.empty() || from_lsn > limit) return Status::Ok();
+  // The segment holding from_lsn (or the first one, when older segments were removed).
+  size_t i = static_cast<size_t>(std::upper_bound(firsts.begin(), firsts.end(), from_lsn) -
+                                 firsts.begin());
+  i = i == 0 ? 0 : i - 1;
+  for (; i < firsts.size(); ++i) {
+    uint64_t next = 0;
+    bool stopped = false;
+    CLAIMS_RETURN_IF_ERROR(ReadSegment(firsts[i], from_lsn, limit, visit, &next, &stopped));
+    if (stopped || next > limit) return Status::Ok();
+    if (i + 1 == firsts.size() || firsts[i + 1] != next) {
+      return claims::Internal("WAL " + dir_ + " segment " + SegmentFileName(firsts[i]) +
+                              " ends before LSN " + std::to_string(next) +
+                              ", which is durable. Inspect with `walctl verify " + dir_ + "`");
+    }
+  }
+  return Status::Ok();
 }
 
 StatusOr<int> Log::TruncateBefore(uint64_t lsn) {
@@ -329,6 +447,10 @@ StatusOr<int> Log::TruncateBefore(uint64_t lsn) {
       removable.push_back(segment_first_lsns_.front());
       segment_first_lsns_.erase(segment_first_lsns_.begin());
     }
+  }
+  {
+    std::lock_guard lock(index_mu_);
+    for (uint64_t first : removable) index_.erase(first);
   }
   for (uint64_t first : removable) {
     CLAIMS_RETURN_IF_ERROR(options_.fs->Remove(JoinPath(dir_, SegmentFileName(first))));

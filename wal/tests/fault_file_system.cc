@@ -150,7 +150,25 @@ StatusOr<std::string> FaultFileSystem::ReadFile(const std::string& path) {
   std::lock_guard lock(mu_);
   auto it = files_.find(path);
   if (it == files_.end()) return claims::NotFound("open " + path + ": no such file");
+  bytes_read_ += it->second.data.size();
   return it->second.data;
+}
+
+StatusOr<std::string> FaultFileSystem::ReadRange(const std::string& path, uint64_t offset,
+                                                 size_t max_bytes) {
+  std::lock_guard lock(mu_);
+  auto it = files_.find(path);
+  if (it == files_.end()) return claims::NotFound("open " + path + ": no such file");
+  const std::string& data = it->second.data;
+  if (offset >= data.size()) return std::string();
+  std::string out = data.substr(offset, max_bytes);
+  bytes_read_ += out.size();
+  return out;
+}
+
+uint64_t FaultFileSystem::bytes_read() const {
+  std::lock_guard lock(mu_);
+  return bytes_read_;
 }
 
 StatusOr<std::vector<std::string>> FaultFileSystem::ListDir(const std::string& dir) {

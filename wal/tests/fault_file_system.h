@@ -25,6 +25,8 @@ class FaultFileSystem final : public FileSystem {
   void SetSyncDelay(std::chrono::microseconds delay);
   // Operations of the append path done so far.
   uint64_t operations() const;
+  // Bytes handed out by ReadFile and ReadRange so far.
+  uint64_t bytes_read() const;
   // Every file returns to the content it had at its last Sync (or Truncate).
   void DropUnsynced();
   // Power loss at operation number `n` (1-based, from now): that operation and every later one
@@ -40,6 +42,8 @@ class FaultFileSystem final : public FileSystem {
   StatusOr<std::unique_ptr<WritableFile>> OpenAppend(const std::string& path,
                                                      bool truncate) override;
   StatusOr<std::string> ReadFile(const std::string& path) override;
+  StatusOr<std::string> ReadRange(const std::string& path, uint64_t offset,
+                                  size_t max_bytes) override;
   StatusOr<std::vector<std::string>> ListDir(const std::string& dir) override;
   Status CreateDir(const std::string& dir) override;
   Status Rename(const std::string& from, const std::string& to) override;
@@ -66,6 +70,7 @@ class FaultFileSystem final : public FileSystem {
   std::map<std::string, bool> dirs_;
   std::map<std::string, bool> locks_;
   uint64_t operations_ = 0;
+  uint64_t bytes_read_ = 0;
   uint64_t fail_at_ = 0;
   Fault fault_ = Fault::kNone;
   std::chrono::microseconds sync_delay_{0};

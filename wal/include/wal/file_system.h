@@ -43,6 +43,9 @@ class FileSystem {
   virtual StatusOr<std::unique_ptr<WritableFile>> OpenAppend(const std::string& path,
                                                              bool truncate) = 0;
   virtual StatusOr<std::string> ReadFile(const std::string& path) = 0;
+  // Up to `max_bytes` of `path` from `offset`: fewer at the end of the file, none past it.
+  virtual StatusOr<std::string> ReadRange(const std::string& path, uint64_t offset,
+                                          size_t max_bytes) = 0;
   // File names (not paths) in `dir`, unsorted.
   virtual StatusOr<std::vector<std::string>> ListDir(const std::string& dir) = 0;
   virtual Status CreateDir(const std::string& dir) = 0;

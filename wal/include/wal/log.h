@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -91,7 +92,10 @@ class Log {
   const std::string& dir() const { return dir_; }
 
   // Calls `visit` with each durable entry from `from_lsn` on, in order, until it returns false.
-  // Errors: I/O failures.
+  // Reads only what it visits, from the nearest indexed position at or before `from_lsn` (at
+  // most about kIndexStride bytes before it): a reader going through the log in steps (the
+  // relay, replay, adoption) reads each byte about once. Errors: I/O failures; kInternal when
+  // durable bytes do not decode (damage after Open checked the log).
   Status ReadFrom(uint64_t from_lsn, const std::function<bool(const Entry&)>& visit) const;
 
   // Removes whole segments that hold only entries below `lsn` (never the segment being written).
@@ -101,8 +105,24 @@ class Log {
   // OK, or the I/O error that made the log refuse appends.
   Status failure() const;
 
+  // Readers start at an indexed position at most this far before their first entry.
+  static constexpr uint64_t kIndexStride = 64u << 10;
+
  private:
   struct Writer;
+  // Where reads of one segment can start: its salt and (LSN, byte offset) of records, sorted,
+  // about kIndexStride apart. The writer adds one per group it writes, readers as they pass.
+  struct SegmentIndex {
+    uint64_t salt = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> points;
+  };
+  void IndexSegment(uint64_t first_lsn, uint64_t salt) const;
+  void AddIndexPoint(uint64_t segment, uint64_t lsn, uint64_t offset) const;
+  // Reads one segment from its indexed position at or before `from_lsn`, visiting entries up
+  // to `limit`; *next is the LSN after the last entry read, *stopped whether `visit` said so.
+  Status ReadSegment(uint64_t first_lsn, uint64_t from_lsn, uint64_t limit,
+                     const std::function<bool(const Entry&)>& visit, uint64_t* next,
+                     bool* stopped) const;
   Log(std::string dir, const Options& options);
   Status StartSegment(uint64_t first_lsn);      // REQUIRES: io_mu_ held
   Status WriteGroup(const std::string& bytes);  // REQUIRES: io_mu_ held
@@ -128,6 +148,9 @@ class Log {
   uint64_t active_first_lsn_ = 0;
   uint64_t active_salt_ = 0;
   uint64_t active_bytes_ = 0;
+
+  mutable std::mutex index_mu_;                     // guards index_; taken alone or after io_mu_
+  mutable std::map<uint64_t, SegmentIndex> index_;  // by segment first LSN
 
   std::thread syncer_;  // only with FsyncPolicy::kInterval
 };
