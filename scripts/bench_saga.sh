@@ -3,7 +3,7 @@
 # submission-to-PAID latency, with 1 and then 3 payment-service instances, beside the machine's
 # limits measured in the same run (fdatasync, SQLite commit and batch, the raw Kafka producer)
 # and the WAL's durable append rate; then the replay rate of walctl restore (entries/s) beside
-# SQLite's bulk insert rate.
+# SQLite's bulk insert rate. After each saga run it prints each process's peak resident memory.
 #   bash scripts/bench_saga.sh BUILD_DIR [--claims N]
 set -euo pipefail
 build_dir=$(cd "${1:?usage: bench_saga.sh BUILD_DIR [--claims N]}" && pwd)
@@ -37,6 +37,18 @@ start_stack() {  # data_dir payments
   exit 1
 }
 
+print_memory() {  # data_dir: peak and current resident memory of each process of the stack
+  local pid args name instance
+  for pid in $(pgrep -f -- "--data-dir $1( |\$)"); do
+    args=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+    name=$(basename "${args%% *}")
+    instance=$(sed -n 's/.*--instance-id \([^ ]*\).*/\1/p' <<<"$args")
+    awk -v n="$name" -v i="${instance:--}" '/^VmHWM/ {peak=$2} /^VmRSS/ {now=$2}
+      END {printf "memory %s %s peak_rss_mb=%.1f rss_mb=%.1f\n", n, i, peak/1024, now/1024}' \
+      "/proc/$pid/status"
+  done
+}
+
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%dT%H:%MZ)"
 start_stack "$work/limits" 0
 "$build_dir/scripts/bench-limits" --dir "$work/limits-disk" --count 2000 \
@@ -54,6 +66,7 @@ for payments in 1 3; do
   sleep 5
   "$build_dir/scripts/claims-load" --url "http://127.0.0.1:$port" --data-dir "$work/saga-$payments" \
     --claims "$claims" --batch 200 --threads 4 --cancel-share 0 --timeout 600 | grep -E "result|throughput|PASS|FAIL"
+  print_memory "$work/saga-$payments"
   stop_stack
 done
 
