@@ -452,6 +452,14 @@ TEST(RestoreTest, RebuiltDatabaseEqualsTheLostOneTableByTable) {
       RestoreDatabase(snapshot->path, {dir + "/wal"}, dir + "/rebuilt.sqlite").status().code(),
       StatusCode::kFailedPrecondition)
       << "restore never overwrites";
+  // Written without a journal for speed: a restore that fails leaves no file behind.
+  std::filesystem::create_directories(dir + "/not-a-wal");
+  EXPECT_EQ(
+      RestoreDatabase(snapshot->path, {dir + "/wal", dir + "/not-a-wal"}, dir + "/failed.sqlite")
+          .status()
+          .code(),
+      StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/failed.sqlite"));
 }
 
 // Two instances of one service snapshot the shared database into one directory at the same
