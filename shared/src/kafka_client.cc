@@ -12,7 +12,9 @@ StatusOr<rd_kafka_conf_t*> NewKafkaConf(const KafkaConfigEntries& entries) {
   for (const auto& [key, value] : entries) {
     if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      return InvalidArgument("kafka setting " + key + "=" + value + ": " + err);
+      return InvalidArgument("kafka setting " + key + "=" +
+                             (IsSecretKafkaProperty(key) ? std::string("(secret)") : value) + ": " +
+                             err);
     }
   }
   rd_kafka_conf_set_log_cb(

@@ -1,5 +1,9 @@
 #include "shared/kafka_config.h"
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+
 namespace claims {
 
 bool ParseKafkaProfile(std::string_view text, KafkaProfile* profile) {
@@ -37,6 +41,7 @@ KafkaConfigEntries ProducerConfig(const KafkaSettings& s) {
   c.emplace_back("partitioner", "murmur2_random");
   c.emplace_back("linger.ms", s.profile == KafkaProfile::kDev ? "1" : "5");
   c.emplace_back("message.timeout.ms", std::to_string(s.message_timeout_ms));
+  c.insert(c.end(), s.properties.begin(), s.properties.end());
   return c;
 }
 
@@ -51,7 +56,51 @@ KafkaConfigEntries ConsumerConfig(const KafkaSettings& s, std::string_view group
     c.emplace_back("heartbeat.interval.ms", "1000");
     c.emplace_back("fetch.wait.max.ms", "50");
   }
+  c.insert(c.end(), s.properties.begin(), s.properties.end());
   return c;
+}
+
+KafkaConfigEntries KafkaPropertiesFromEnvironment(const char* const* environment) {
+  static const std::map<std::string_view, std::string_view> kNamed = {
+      {"KAFKA_SECURITY_PROTOCOL", "security.protocol"}, {"KAFKA_SASL_MECHANISM", "sasl.mechanism"},
+      {"KAFKA_SASL_USERNAME", "sasl.username"},         {"KAFKA_SASL_PASSWORD", "sasl.password"},
+      {"KAFKA_SSL_CA_LOCATION", "ssl.ca.location"},
+  };
+  constexpr std::string_view kGeneral = "KAFKA_PROPERTY_";
+  std::map<std::string, std::string> general;
+  std::map<std::string, std::string> named;
+  for (const char* const* e = environment; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string_view name = entry.substr(0, eq);
+    const std::string value(entry.substr(eq + 1));
+    if (const auto it = kNamed.find(name); it != kNamed.end()) {
+      named[std::string(it->second)] = value;
+    } else if (name.starts_with(kGeneral) && name.size() > kGeneral.size()) {
+      std::string property;
+      const std::string_view rest = name.substr(kGeneral.size());
+      for (size_t i = 0; i < rest.size(); ++i) {
+        if (rest[i] == '_' && i + 1 < rest.size() && rest[i + 1] == '_') {
+          property += '_';
+          ++i;
+        } else if (rest[i] == '_') {
+          property += '.';
+        } else {
+          property += static_cast<char>(std::tolower(static_cast<unsigned char>(rest[i])));
+        }
+      }
+      general[property] = value;
+    }
+  }
+  for (auto& [property, value] : named) general[property] = std::move(value);
+  return KafkaConfigEntries(general.begin(), general.end());
+}
+
+bool IsSecretKafkaProperty(std::string_view name) {
+  return name.find("password") != std::string_view::npos ||
+         name.find("secret") != std::string_view::npos ||
+         name.find("oauthbearer.config") != std::string_view::npos || name.ends_with(".pem");
 }
 
 }  // namespace claims

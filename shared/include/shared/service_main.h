@@ -3,7 +3,9 @@
 // Header-only: only the executables link CLI11.
 #pragma once
 
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -105,9 +107,10 @@ inline void AddCommonFlags(CLI::App& app, const std::string& prefix, HttpServerO
       ->capture_default_str();
 }
 
-// Applies the parsed common flags: logging, the Kafka profile and client id, and the bootstrap
-// list (the embedded broker's file when none was given). False, with a message on stderr, when
-// there is no broker to use.
+// Applies the parsed common flags: logging, the Kafka profile and client id, the librdkafka
+// properties of the environment (KAFKA_SECURITY_PROTOCOL, ..., KAFKA_PROPERTY_<NAME>), and the
+// bootstrap list (the embedded broker's file when none was given). False, with a message on stderr,
+// when there is no broker to use.
 inline bool ResolveCommonFlags(const std::string& service, const std::string& instance_id,
                                const std::string& data_dir, const CommonFlags& flags,
                                KafkaSettings* kafka) {
@@ -117,6 +120,12 @@ inline bool ResolveCommonFlags(const std::string& service, const std::string& in
   SetLogLevel(level);
   ParseKafkaProfile(flags.profile, &kafka->profile);
   kafka->client_id = service + "-" + instance_id;
+  kafka->properties = KafkaPropertiesFromEnvironment(environ);
+  if (!kafka->properties.empty()) {
+    std::vector<std::string> names;  // never the values: some are secrets
+    for (const auto& [name, value] : kafka->properties) names.push_back(name);
+    Log(LogLevel::kInfo, "kafka properties from the environment", {{"properties", names}});
+  }
   if (kafka->bootstrap_servers.empty()) {
     std::ifstream in(data_dir + "/broker/bootstrap.servers");
     std::getline(in, kafka->bootstrap_servers);
