@@ -13,7 +13,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libpistache-dev librdkafka-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libcli11-dev prometheus-cpp-dev libcurl4-openssl-dev
-  kcat wrk
+  kcat wrk clang-format shellcheck
 )
 
 missing_packages() {
@@ -27,7 +27,7 @@ install_packages() {
   local missing
   missing=$(missing_packages)
   [ -z "$missing" ] && return 0
-  echo "bootstrap: installing:" $missing
+  echo "bootstrap: installing:" "$missing"
   local sudo=()
   if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install packages" >&2; exit 1; }

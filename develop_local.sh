@@ -2,7 +2,8 @@
 # The project's one entry point for people and CI. See README.md.
 #   bash develop_local.sh runserver [--claims M] [--payments N]
 #                                     install what is missing, build, start broker + services
-#   bash develop_local.sh test        install what is missing, build with sanitizers, run every test
+#   bash develop_local.sh test        install what is missing, lint (clang-format, shellcheck),
+#                                     build with sanitizers, run every test
 #                                     (ctest arguments may follow, e.g. -R PolicyApi)
 #   bash develop_local.sh bench       build and run the benchmarks (results: docs/benchmarks.md)
 #   bash develop_local.sh replay SERVICE [--data-dir DIR] [--snapshot FILE]
@@ -12,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 
 command=${1:-help}
 [ $# -gt 0 ] && shift
@@ -22,6 +23,8 @@ case "$command" in
     exec bash scripts/run_stack.sh build/release "$@"
     ;;
   test)
+    bash bootstrap.sh packages
+    bash scripts/lint.sh
     bash bootstrap.sh debug
     bash bootstrap.sh tsan
     # The WAL's concurrent tests under ThreadSanitizer, then everything under ASan + UBSan.

@@ -71,7 +71,7 @@ for payments in 1 3; do
 done
 
 echo "== replay: rebuild claim-service's database from its first snapshot plus its WAL (walctl restore)"
-first_snapshot=$(ls "$work/saga-3/claim-service/snapshots/"snapshot-*.sqlite | sort | head -n 1)
+first_snapshot=$(find "$work/saga-3/claim-service/snapshots" -maxdepth 1 -name 'snapshot-*.sqlite' | sort | head -n 1)
 "$build_dir/wal/walctl" restore --snapshot "$first_snapshot" \
   --wal "$work/saga-3/claim-service/wal/claim-1" --out "$work/replayed.sqlite"
 echo "(compare entries_per_second with limit sqlite_batch above: rows/s inserted in one transaction)"

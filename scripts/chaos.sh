@@ -33,9 +33,8 @@ data=$(mktemp -d /tmp/chaos.XXXXXX)
 declare -A pid
 keep=0
 stop() {  # PID: SIGTERM, then SIGKILL after 20 s
-  local i
   kill -TERM "$1" 2>/dev/null || return 0
-  for i in $(seq 1 200); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 200); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
@@ -63,8 +62,8 @@ bootstrap=$(cat "$data/broker/bootstrap.servers")
 reuse_port=false
 [ "$claim_instances" -gt 1 ] && reuse_port=true
 start() {
-  local name=$1 port_file="$data/$1.port" attempt
-  for attempt in $(seq 1 20); do
+  local name=$1 port_file="$data/$1.port"
+  for _ in $(seq 1 20); do
     rm -f "$port_file"
     if [ "${name%-*}" = claim ]; then
       REUSE_PORT=$reuse_port CLAIM_SERVICE_PORT=${claim_port:-0} \

@@ -25,12 +25,13 @@ esac
 root="$data_dir/$service"
 db="$root/$db_file"
 if [ -z "$snapshot" ]; then
-  snapshot=$(ls "$root"/snapshots/snapshot-*.sqlite 2>/dev/null | sort | tail -n 1 || true)
+  # Names carry a zero-padded position, so the newest sorts last.
+  snapshot=$(find "$root/snapshots" -maxdepth 1 -name 'snapshot-*.sqlite' 2>/dev/null | sort | tail -n 1 || true)
 fi
-[ -n "$snapshot" ] && [ -f "$snapshot" ] || {
+if [ -z "$snapshot" ] || [ ! -f "$snapshot" ]; then
   echo "replay: no snapshot in $root/snapshots (services take one every SNAPSHOT_INTERVAL_S, or POST /admin/snapshot)" >&2
   exit 1
-}
+fi
 wal_args=()
 for w in "$root"/wal/*/; do
   [ -f "$w/wal_id" ] && wal_args+=(--wal "${w%/}")

@@ -42,4 +42,4 @@ for ((i = 1; i <= iterations; i++)); do
     exit 1
   fi
 done
-echo "sigkill_test: PASS: $iterations kills, $torn torn tails cut, $(cat "$acks" 2>/dev/null | wc -l) acknowledged entries all intact"
+echo "sigkill_test: PASS: $iterations kills, $torn torn tails cut, $(wc -l <"$acks" 2>/dev/null || echo 0) acknowledged entries all intact"
