@@ -4,8 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "wal/file_system.h"
 
@@ -64,6 +66,28 @@ class PosixLock final : public FileLock {
   int fd_;
 };
 
+// Up to `max_bytes` of `path` from `offset` (fewer at the end of the file).
+StatusOr<std::string> ReadAt(const std::string& path, uint64_t offset, size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError("open", path, errno);
+  std::string out;
+  char buf[1 << 16];
+  while (out.size() < max_bytes) {
+    const size_t want = std::min(sizeof buf, max_bytes - out.size());
+    const ssize_t n = ::pread(fd, buf, want, static_cast<off_t>(offset + out.size()));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      ::close(fd);
+      return IoError("read", path, e);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 class Posix final : public FileSystem {
  public:
   StatusOr<std::unique_ptr<WritableFile>> OpenAppend(const std::string& path,
@@ -75,46 +99,12 @@ class Posix final : public FileSystem {
   }
 
   StatusOr<std::string> ReadFile(const std::string& path) override {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return IoError("open", path, errno);
-    std::string out;
-    char buf[1 << 16];
-    for (;;) {
-      const ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const int e = errno;
-        ::close(fd);
-        return IoError("read", path, e);
-      }
-      if (n == 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-    ::close(fd);
-    return out;
+    return ReadAt(path, 0, std::numeric_limits<size_t>::max());
   }
 
   StatusOr<std::string> ReadRange(const std::string& path, uint64_t offset,
                                   size_t max_bytes) override {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return IoError("open", path, errno);
-    std::string out(max_bytes, '\0');
-    size_t got = 0;
-    while (got < max_bytes) {
-      const ssize_t n =
-          ::pread(fd, out.data() + got, max_bytes - got, static_cast<off_t>(offset + got));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const int e = errno;
-        ::close(fd);
-        return IoError("read", path, e);
-      }
-      if (n == 0) break;
-      got += static_cast<size_t>(n);
-    }
-    ::close(fd);
-    out.resize(got);
-    return out;
+    return ReadAt(path, offset, max_bytes);
   }
 
   StatusOr<std::vector<std::string>> ListDir(const std::string& dir) override {
