@@ -4,6 +4,8 @@
 # limits measured in the same run (fdatasync, SQLite commit and batch, the raw Kafka producer)
 # and the WAL's durable append rate; then the replay rate of walctl restore (entries/s) beside
 # SQLite's bulk insert rate. After each saga run it prints each process's peak resident memory.
+# Between them, two open-loop runs (claims-load --rate: 1,000 and 5,000 claims/s for 10 s) print
+# the latency from each claim's scheduled send time to PAID (p50, p99, p999).
 #   bash scripts/bench_saga.sh BUILD_DIR [--claims N]
 set -euo pipefail
 build_dir=$(cd "${1:?usage: bench_saga.sh BUILD_DIR [--claims N]}" && pwd)
@@ -67,6 +69,19 @@ for payments in 1 3; do
   "$build_dir/scripts/claims-load" --url "http://127.0.0.1:$port" --data-dir "$work/saga-$payments" \
     --claims "$claims" --batch 200 --threads 4 --cancel-share 0 --timeout 600 | grep -E "result|throughput|PASS|FAIL"
   print_memory "$work/saga-$payments"
+  stop_stack
+done
+
+# Open loop: a steady arrival rate, latency from each claim's scheduled send time to PAID.
+for rate in 1000 5000; do
+  echo "== saga open loop: $rate claims/s for 10 s, 3 payment-service instances, fsync always"
+  start_stack "$work/open-$rate" 3
+  port=$(cat "$work/open-$rate/claim-service/port")
+  sleep 5
+  "$build_dir/scripts/claims-load" --url "http://127.0.0.1:$port" --data-dir "$work/open-$rate" \
+    --claims $((rate * 10)) --rate "$rate" --batch $((rate / 100)) --threads 16 --cancel-share 0 \
+    --timeout 600 | grep -E "result|open_loop|PASS|FAIL"
+  print_memory "$work/open-$rate"
   stop_stack
 done
 

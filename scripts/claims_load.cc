@@ -8,6 +8,11 @@
 //          payment_mismatches=.. wal_missing=.. (and the count per state)
 //   throughput claims_per_s=.. p50_paid_ms=.. p99_paid_ms=..
 // and exits 1 if any invariant is broken or claims are still open at the timeout.
+// With --rate R it is open-loop: posts of --batch claims leave at fixed times (R claims/s in
+// all, whatever the answers take; a post no submitter is free for leaves late), and it also
+// prints the latency from each claim's scheduled send time to PAID, so a slow service cannot
+// hide its queue by slowing the load down (coordinated omission):
+//   open_loop rate=.. sent_per_s=.. late_posts=.. p50_ms=.. p99_ms=.. p999_ms=.. max_ms=..
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -41,8 +46,13 @@ struct Options {
   std::string declined_npi = "9999999999";
   int timeout_s = 180;
   int batch_pause_ms = 0;
+  double rate = 0;  // claims/s, open loop; 0: every submitter posts as fast as answered
   uint64_t seed = 1;
 };
+
+int64_t UnixMillis(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 // "2026-11-22T14:38:24.219Z" -> milliseconds since the epoch (UTC), or -1.
 int64_t ParseMillis(const std::string& t) {
@@ -111,6 +121,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seed", o.seed, "Seed for which claims are declined and cancelled")
       ->capture_default_str();
+  app.add_option("--rate", o.rate,
+                 "Open loop: claims per second in all, posted at fixed times whatever the "
+                 "answers take (0: closed loop, each submitter as fast as it is answered)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   std::printf("seed %llu\n", static_cast<unsigned long long>(o.seed));
 
@@ -138,13 +153,16 @@ int main(int argc, char** argv) {
   }
 
   std::mutex mu;
-  std::vector<std::string> claim_ids;  // guarded by mu
-  std::set<std::string> cancelled;     // accepted cancels, guarded by mu
+  std::vector<std::string> claim_ids;           // guarded by mu
+  std::set<std::string> cancelled;              // accepted cancels, guarded by mu
+  std::map<std::string, int64_t> scheduled_ms;  // open loop: claim -> its post's due time
+  std::atomic<int> late_posts{0};
   std::atomic<int> next_batch{0};
   std::atomic<int> failures{0};
   std::atomic<int> retries{0};
   const int batches = (o.claims + o.batch - 1) / o.batch;
   const auto start = SteadyClock::now();
+  const auto wall_start = std::chrono::system_clock::now();
   std::vector<std::thread> submitters;
   for (int t = 0; t < o.threads; ++t) {
     submitters.emplace_back([&, t] {
@@ -155,6 +173,15 @@ int main(int argc, char** argv) {
         if (o.batch_pause_ms > 0 && b >= o.threads) {
           std::this_thread::sleep_for(std::chrono::milliseconds(o.batch_pause_ms));
         }
+        // Open loop: post b is due at b * batch / rate seconds from the start.
+        const auto due_in = std::chrono::duration_cast<SteadyClock::duration>(
+            std::chrono::duration<double>(o.rate > 0 ? b * o.batch / o.rate : 0.0));
+        if (o.rate > 0) {
+          if (SteadyClock::now() > start + due_in + std::chrono::milliseconds(10)) ++late_posts;
+          std::this_thread::sleep_until(start + due_in);
+        }
+        const int64_t due_ms = UnixMillis(
+            wall_start + std::chrono::duration_cast<std::chrono::system_clock::duration>(due_in));
         nlohmann::json body = nlohmann::json::array();
         const int n = std::min(o.batch, o.claims - b * o.batch);
         for (int i = 0; i < n; ++i) {
@@ -195,6 +222,9 @@ int main(int argc, char** argv) {
           if (c.status == 202) accepted_cancels.push_back(id);
         }
         std::lock_guard lock(mu);
+        if (o.rate > 0) {
+          for (const std::string& id : ids) scheduled_ms[id] = due_ms;
+        }
         claim_ids.insert(claim_ids.end(), ids.begin(), ids.end());
         cancelled.insert(accepted_cancels.begin(), accepted_cancels.end());
       }
@@ -328,26 +358,31 @@ int main(int argc, char** argv) {
     }
     (*s)->Reset();
   }
-  // Submission to PAID latency, from the claims' own history.
+  // Submission to PAID latency, from the claims' own history; open loop, also from the time
+  // each claim's post was due.
   std::vector<int64_t> paid_ms;
+  std::vector<int64_t> scheduled_paid_ms;
   {
     auto s = sql.Prepare(
-        "SELECT c.created_at, h.at FROM claims c JOIN claim_history h USING (claim_id) "
-        "WHERE h.status = 'PAID'");
+        "SELECT c.claim_id, c.created_at, h.at FROM claims c JOIN claim_history h "
+        "USING (claim_id) WHERE h.status = 'PAID'");
     while (true) {
       auto row = (*s)->Step();
       if (!row.ok() || !*row) break;
-      const int64_t a = ParseMillis((*s)->ColumnText(0));
-      const int64_t b = ParseMillis((*s)->ColumnText(1));
+      const int64_t a = ParseMillis((*s)->ColumnText(1));
+      const int64_t b = ParseMillis((*s)->ColumnText(2));
       if (a >= 0 && b >= 0) paid_ms.push_back(b - a);
+      const auto due = scheduled_ms.find((*s)->ColumnText(0));
+      if (due != scheduled_ms.end() && b >= 0) scheduled_paid_ms.push_back(b - due->second);
     }
     (*s)->Reset();
   }
-  std::sort(paid_ms.begin(), paid_ms.end());
-  auto pct = [&](double p) -> int64_t {
-    if (paid_ms.empty()) return -1;
-    return paid_ms[std::min(paid_ms.size() - 1, static_cast<size_t>(p * paid_ms.size()))];
+  const auto percentile = [](std::vector<int64_t>& v, double p) -> int64_t {
+    if (v.empty()) return -1;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
   };
+  auto pct = [&](double p) { return percentile(paid_ms, p); };
   const int64_t terminal = accepted - std::max<int64_t>(open, 0);
   std::printf(
       "result accepted=%lld stored=%lld terminal=%lld lost=%lld double_payments=%lld "
@@ -361,6 +396,13 @@ int main(int argc, char** argv) {
   std::printf("throughput claims_per_s=%.0f submit_per_s=%.0f p50_paid_ms=%lld p99_paid_ms=%lld\n",
               accepted / finish_s, accepted / submit_s, static_cast<long long>(pct(0.50)),
               static_cast<long long>(pct(0.99)));
+  if (o.rate > 0) {
+    auto due = [&](double p) { return static_cast<long long>(percentile(scheduled_paid_ms, p)); };
+    std::printf(
+        "open_loop rate=%.0f sent_per_s=%.0f late_posts=%d p50_ms=%lld p99_ms=%lld "
+        "p999_ms=%lld max_ms=%lld\n",
+        o.rate, accepted / submit_s, late_posts.load(), due(0.50), due(0.99), due(0.999), due(1.0));
+  }
   const bool ok = failures == 0 && open == 0 && lost == 0 && double_payments == 0 &&
                   coverage_violations == 0 && payment_mismatches == 0 && cancelled_but_paid == 0 &&
                   wal_missing == 0;
