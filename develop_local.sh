@@ -9,11 +9,20 @@
 #   bash develop_local.sh replay SERVICE [--data-dir DIR] [--snapshot FILE]
 #                                     rebuild claim-service's or payment-service's database from
 #                                     its newest snapshot plus its WALs (services stopped)
+#   bash develop_local.sh docker [--claims M] [--payments N]
+#                                     build the image, run the whole stack in one container on :8000
+#   bash develop_local.sh dockercompose [--claims M] [--payments N] | down [--volumes]
+#                                     build and start docker/compose.local.yml (M, N replicas) on
+#                                     :8000 in the background; `down` stops it (--volumes: and
+#                                     deletes its data)
+#   bash develop_local.sh compose-test
+#                                     the local compose with 2 + 3 replicas under docker kill,
+#                                     invariants checked, everything removed afterwards
 #   bash develop_local.sh help
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 
 command=${1:-help}
 [ $# -gt 0 ] && shift
@@ -45,6 +54,23 @@ case "$command" in
   replay)
     bash bootstrap.sh release
     exec bash scripts/replay.sh build/release "$@"
+    ;;
+  docker)
+    bash docker/base_image.sh
+    docker build -t claims-platform:local -f docker/Dockerfile .
+    tty=()
+    [ -t 0 ] && tty=(-it)
+    echo "docker: the stack in container claims-platform, data in volume claims-platform-data;" \
+      "Ctrl-C (or docker stop claims-platform) stops it"
+    exec docker run --rm "${tty[@]}" --name claims-platform -p "${CLAIM_SERVICE_PORT:-8000}:8000" \
+      -v claims-platform-data:/data claims-platform:local \
+      /opt/claims/scripts/run_stack.sh /opt/claims "$@"
+    ;;
+  dockercompose)
+    exec bash docker/compose_up.sh "$@"
+    ;;
+  compose-test)
+    exec bash docker/compose_test.sh
     ;;
   help | -h | --help) usage ;;
   *)

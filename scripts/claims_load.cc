@@ -82,6 +82,7 @@ std::map<std::string, int64_t> WalVersions(const std::string& root, const std::s
   std::map<std::string, int64_t> versions;
   std::error_code ec;
   for (const auto& dir : std::filesystem::directory_iterator(root, ec)) {
+    if (!dir.is_directory()) continue;  // <instance>.slot lock files sit beside the WALs
     (void)wal::ScanLog(wal::PosixFileSystem(), dir.path().string(), 0, [&](const wal::Entry& e) {
       if (e.type != wal::kJournalEntryType) return true;
       auto record = wal::DecodeJournalRecord(e.payload);

@@ -1,7 +1,8 @@
 // embedded-broker: hosts librdkafka's mock Kafka cluster for local runs and tests, with every
 // topic of the catalog created. Prints the bootstrap list, writes it to
 // <data-dir>/broker/bootstrap.servers (read by the services and scripts), and runs until
-// SIGINT or SIGTERM, then removes that file. State is in memory only.
+// SIGINT or SIGTERM, then removes that file (a stale one is removed at start). State is in memory
+// only.
 // For fault tests (scripts/chaos.sh): SIGUSR1 takes every broker down, SIGUSR2 brings them up.
 #include <signal.h>
 
@@ -32,12 +33,16 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   claims::SetLogService("embedded-broker", "");
 
+  // A file left by a broker that was killed names ports nobody listens on: whoever waits for
+  // the file (run_stack.sh, a container health check) must wait for this broker's.
+  const std::string file = data_dir + "/broker/bootstrap.servers";
+  std::error_code ec;
+  std::filesystem::remove(file, ec);
   auto cluster = claims::MockKafkaCluster::Start(brokers);
   if (!cluster.ok()) {
     std::cerr << "embedded-broker: " << cluster.status().ToString() << "\n";
     return 1;
   }
-  const std::string file = data_dir + "/broker/bootstrap.servers";
   const claims::Status written =
       claims::WriteFileAtomically(file, (*cluster)->bootstrap_servers() + "\n");
   if (!written.ok()) {
@@ -62,7 +67,6 @@ int main(int argc, char** argv) {
     }
     std::cout << (down ? "brokers down" : "brokers up") << std::endl;
   }
-  std::error_code ec;
   std::filesystem::remove(file, ec);
   return 0;
 }

@@ -2,6 +2,7 @@
 // them), starts the service and runs until SIGINT or SIGTERM. See README.md "Configuration".
 #include "claim_service/claim_service.h"
 #include "shared/service_main.h"
+#include "wal/service_storage.h"
 
 int main(int argc, char** argv) {
   claims::BlockTerminationSignals();
@@ -53,6 +54,12 @@ int main(int argc, char** argv) {
   config.saga.answer_timeout = std::chrono::milliseconds(answer_ms);
   config.saga.backoff_base = std::chrono::milliseconds(backoff_ms);
   config.idempotency_key_ttl = std::chrono::hours(idempotency_ttl_h);
+  auto instance_slot =
+      wal::ResolveInstanceId(config.data_dir, "claim-service", "claim", &config.instance_id);
+  if (!instance_slot.ok()) {
+    std::cerr << "claim-service: --instance-id auto: " << instance_slot.status().ToString() << "\n";
+    return 2;
+  }
   if (!claims::ResolveCommonFlags("claim-service", config.instance_id, config.data_dir, flags,
                                   &config.kafka)) {
     return 2;

@@ -4,6 +4,7 @@
 
 #include "payment_service/payment_service.h"
 #include "shared/service_main.h"
+#include "wal/service_storage.h"
 
 int main(int argc, char** argv) {
   claims::BlockTerminationSignals();
@@ -53,6 +54,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     g.max_amount_cents = limit->cents();
+  }
+  auto instance_slot =
+      wal::ResolveInstanceId(config.data_dir, "payment-service", "payment", &config.instance_id);
+  if (!instance_slot.ok()) {
+    std::cerr << "payment-service: --instance-id auto: " << instance_slot.status().ToString()
+              << "\n";
+    return 2;
   }
   if (!claims::ResolveCommonFlags("payment-service", config.instance_id, config.data_dir, flags,
                                   &config.kafka)) {

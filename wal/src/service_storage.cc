@@ -19,6 +19,47 @@ std::string ServiceWalDir(const std::string& data_dir, const std::string& servic
   return (std::filesystem::path(data_dir) / service / "wal" / instance_id).string();
 }
 
+claims::StatusOr<InstanceSlot> ClaimInstanceSlot(FileSystem* fs, const std::string& data_dir,
+                                                 const std::string& service,
+                                                 const std::string& prefix, int max_slots) {
+  const std::string wal_root = (std::filesystem::path(data_dir) / service / "wal").string();
+  std::error_code ec;
+  std::filesystem::create_directories(wal_root, ec);
+  if (ec) return claims::Internal("cannot create " + wal_root + ": " + ec.message());
+  for (int n = 1; n <= max_slots; ++n) {
+    const std::string id = prefix + "-" + std::to_string(n);
+    auto slot = fs->LockFile(wal_root + "/" + id + ".slot");
+    if (!slot.ok()) {
+      if (slot.status().code() == claims::StatusCode::kLocked) continue;
+      return slot.status();
+    }
+    // Held by an instance named by hand, or for a moment by one adopting an orphaned WAL: the
+    // slot is not free. Its WAL directory may not exist yet, which leaves the slot free.
+    const std::string wal_dir = ServiceWalDir(data_dir, service, id);
+    if (std::filesystem::exists(wal_dir, ec)) {
+      auto wal_lock = LockLogDir(fs, wal_dir);
+      if (!wal_lock.ok()) {
+        if (wal_lock.status().code() == claims::StatusCode::kLocked) continue;
+        return wal_lock.status();
+      }
+    }
+    return InstanceSlot{id, std::move(*slot)};
+  }
+  return claims::Unavailable("every instance slot of " + service + " (" + prefix + "-1 .. " +
+                             prefix + "-" + std::to_string(max_slots) + ") is taken");
+}
+
+claims::StatusOr<std::unique_ptr<FileLock>> ResolveInstanceId(const std::string& data_dir,
+                                                              const std::string& service,
+                                                              const std::string& prefix,
+                                                              std::string* instance_id) {
+  if (*instance_id != "auto") return std::unique_ptr<FileLock>();
+  auto slot = ClaimInstanceSlot(PosixFileSystem(), data_dir, service, prefix);
+  if (!slot.ok()) return slot.status();
+  *instance_id = slot->instance_id;
+  return std::move(slot->lock);
+}
+
 claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
     const ServiceStorageConfig& config, prometheus::Registry& metrics) {
   std::unique_ptr<ServiceStorage> s(new ServiceStorage());

@@ -233,5 +233,44 @@ TEST(ServiceStorageTest, ExpiredRowsAreRemovedThroughTheWal) {
   EXPECT_EQ(keys(**db), "k9999");
 }
 
+// INSTANCE_ID=auto: identical replicas each take their own name; a slot whose process is gone
+// is taken again (so is its WAL, rather than left to adoption); an instance named by hand keeps
+// its WAL to itself.
+TEST(ServiceStorageTest, AutoInstanceIdsTakeFreeSlotsOnly) {
+  const auto root = FreshRoot("storage_slots");
+  FileSystem* fs = PosixFileSystem();
+  auto first = ClaimInstanceSlot(fs, root.string(), "test-service", "test");
+  auto second = ClaimInstanceSlot(fs, root.string(), "test-service", "test");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(first->instance_id, "test-1");
+  EXPECT_EQ(second->instance_id, "test-2");
+
+  first->lock.reset();  // test-1's process is gone
+  auto again = ClaimInstanceSlot(fs, root.string(), "test-service", "test");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->instance_id, "test-1");
+
+  // test-3's WAL is open in an instance started with --instance-id test-3: auto skips it.
+  const std::string by_hand = ServiceWalDir(root.string(), "test-service", "test-3");
+  std::filesystem::create_directories(by_hand);
+  auto wal_lock = LockLogDir(fs, by_hand);
+  ASSERT_TRUE(wal_lock.ok());
+  auto fourth = ClaimInstanceSlot(fs, root.string(), "test-service", "test");
+  ASSERT_TRUE(fourth.ok());
+  EXPECT_EQ(fourth->instance_id, "test-4");
+
+  auto none = ClaimInstanceSlot(fs, root.string(), "test-service", "test", 4);
+  EXPECT_EQ(none.status().code(), claims::StatusCode::kUnavailable) << none.status().ToString();
+
+  // Any name but auto is kept, with no slot taken.
+  std::string named = "claim-7";
+  auto no_lock = ResolveInstanceId(root.string(), "test-service", "test", &named);
+  ASSERT_TRUE(no_lock.ok());
+  EXPECT_EQ(*no_lock, nullptr);
+  EXPECT_EQ(named, "claim-7");
+  std::filesystem::remove_all(root);
+}
+
 }  // namespace
 }  // namespace wal

@@ -69,7 +69,8 @@ inline void AddCommonFlags(CLI::App& app, const std::string& prefix, HttpServerO
       ->capture_default_str();
   app.add_option("--instance-id", *instance_id,
                  "Name of this instance; names its WAL directory, so keep it across restarts "
-                 "and give every running instance its own")
+                 "and give every running instance its own. auto: the first of <service>-1, "
+                 "<service>-2, ... no running instance holds (for identical replicas)")
       ->envname("INSTANCE_ID")
       ->check([](const std::string& id) -> std::string {
         if (id.empty() || id.size() > 64) return "must be 1 to 64 characters";

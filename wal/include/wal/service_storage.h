@@ -120,4 +120,26 @@ std::string ServiceDatabasePath(const std::string& data_dir, const std::string& 
 std::string ServiceWalDir(const std::string& data_dir, const std::string& service,
                           const std::string& instance_id);
 
+// An instance name taken for the life of the process (INSTANCE_ID=auto): identical replicas,
+// such as a compose service scaled to N containers, cannot be given names one by one.
+struct InstanceSlot {
+  std::string instance_id;         // "claim-2"
+  std::unique_ptr<FileLock> lock;  // <data_dir>/<service>/wal/<instance_id>.slot; held while alive
+};
+// Takes the first of "<prefix>-1" .. "<prefix>-<max_slots>" that no running process holds: its
+// slot lock is free and its WAL is not open (an instance started with that name by hand holds
+// the WAL only). A process that dies frees its slot, so the next one started takes over its WAL
+// instead of leaving it to be adopted. Errors: kUnavailable when every slot is taken; those of
+// the file system.
+claims::StatusOr<InstanceSlot> ClaimInstanceSlot(FileSystem* fs, const std::string& data_dir,
+                                                 const std::string& service,
+                                                 const std::string& prefix, int max_slots = 64);
+// What a service's main() does with --instance-id: "auto" becomes the name of a claimed slot
+// (ClaimInstanceSlot on the real file system) whose lock is returned, to be kept for the life of
+// the process; any other name is kept as it is, with no lock (nullptr).
+claims::StatusOr<std::unique_ptr<FileLock>> ResolveInstanceId(const std::string& data_dir,
+                                                              const std::string& service,
+                                                              const std::string& prefix,
+                                                              std::string* instance_id);
+
 }  // namespace wal
