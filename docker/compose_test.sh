@@ -16,7 +16,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 claims=${COMPOSE_TEST_CLAIMS:-2000}
 project="claims-compose-test"
 export CLAIMS_IMAGE_TAG=local
-export CLAIMS_PORT=0  # the host port is the kernel's choice: CI may run beside a runserver
+# Host ports of the kernel's choice: CI may run beside a runserver or a dockercompose stack.
+export CLAIMS_PORT=0 PAYMENTS_PORT=0
 compose=(docker-compose -p "$project" -f docker/compose.local.yml)
 # Build with the docker CLI, as `docker build` does: the same build context, so the same cache.
 export COMPOSE_DOCKER_CLI_BUILD=1

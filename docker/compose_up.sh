@@ -5,7 +5,8 @@
 #                                                           replicas (defaults 1 and 2)
 #   bash docker/compose_up.sh down [--volumes]              stop and remove the containers and
 #                                                           network (--volumes: the data too)
-# Environment: CLAIMS_PORT (default 8000), the host port of claim-service.
+# Environment: CLAIMS_PORT (default 8000) and PAYMENTS_PORT (default 8001), the host ports of
+# claim-service and payment-service.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CLAIMS_IMAGE_TAG=local
@@ -44,6 +45,7 @@ bash docker/base_image.sh
 "${compose[@]}" build broker
 "${compose[@]}" up -d --scale claim-service="$claims" --scale payment-service="$payments"
 port=$("${compose[@]}" port broker 8000 | sed 's/.*://')
+payments_port=$("${compose[@]}" port broker 8001 | sed 's/.*://')
 for ((i = 0; i < 120; i++)); do
   curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null && break
   sleep 1
@@ -55,7 +57,7 @@ curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" || {
 cat <<INFO
 
   claim-service   http://127.0.0.1:$port   ($claims replica(s), one port: the kernel spreads connections)
-  payment-service $payments replica(s)       (docker-compose -p claims -f docker/compose.local.yml ps)
+  payment-service http://127.0.0.1:$payments_port   ($payments replica(s), one port: /payments?claim_id=, /healthz)
   data            volume claims_data
   logs            docker-compose -p claims -f docker/compose.local.yml logs -f
   stop            bash develop_local.sh dockercompose down    (--volumes also deletes the data)
