@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages the project needs (only those missing) and builds.
 #   bash bootstrap.sh            release build of the programs in build/release (runserver, bench)
 #   bash bootstrap.sh debug      Debug build with AddressSanitizer + UBSan in build/debug (tests)
-#   bash bootstrap.sh tsan       the WAL's tests built with ThreadSanitizer in build/tsan
+#   bash bootstrap.sh tsan       every gtest program built with ThreadSanitizer in build/tsan
 #   bash bootstrap.sh packages   install packages only
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 # Runs as root, or through sudo when not root.
@@ -13,7 +13,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libpistache-dev librdkafka-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libcli11-dev prometheus-cpp-dev libcurl4-openssl-dev
-  kcat wrk clang-format shellcheck
+  kcat wrk clang-format clang-tidy shellcheck
 )
 
 missing_packages() {
@@ -56,6 +56,6 @@ case "${1:-release}" in
   release) build build/release "claim-service payment-service embedded-broker walctl bench-limits claims-load" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo ;;
   debug) build build/debug all -DCMAKE_BUILD_TYPE=Debug -DCLAIMS_SANITIZE=ON ;;
-  tsan) build build/tsan "wal_log_tests wal_journal_tests" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMS_TSAN=ON ;;
+  tsan) build build/tsan "wal_log_tests wal_journal_tests service_storage_tests shared_tests claim_service_tests claims_api_tests spec_client_tests payment_service_tests" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMS_TSAN=ON ;;
   *) echo "usage: bash bootstrap.sh [release|debug|tsan|packages]" >&2; exit 2 ;;
 esac

@@ -60,7 +60,7 @@ int64_t ParseMillis(const std::string& t) {
   if (std::sscanf(t.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) != 7)
     return -1;
   const auto days = std::chrono::sys_days(std::chrono::year(y) / mo / d).time_since_epoch().count();
-  return ((static_cast<int64_t>(days) * 24 + h) * 60 + mi) * 60000 + s * 1000 + ms;
+  return ((static_cast<int64_t>(days) * 24 + h) * 60 + mi) * 60000 + int64_t{s} * 1000 + ms;
 }
 
 int64_t QueryInt(claims::SqliteDatabase& db, const std::string& sql) {
@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
   const auto start = SteadyClock::now();
   const auto wall_start = std::chrono::system_clock::now();
   std::vector<std::thread> submitters;
+  submitters.reserve(o.threads);
   for (int t = 0; t < o.threads; ++t) {
     submitters.emplace_back([&, t] {
       claims::testing::HttpClient http(port);
@@ -395,14 +396,15 @@ int main(int argc, char** argv) {
       static_cast<long long>(payment_mismatches), static_cast<long long>(cancelled_but_paid),
       static_cast<long long>(wal_missing), by_state.c_str());
   std::printf("throughput claims_per_s=%.0f submit_per_s=%.0f p50_paid_ms=%lld p99_paid_ms=%lld\n",
-              accepted / finish_s, accepted / submit_s, static_cast<long long>(pct(0.50)),
-              static_cast<long long>(pct(0.99)));
+              static_cast<double>(accepted) / finish_s, static_cast<double>(accepted) / submit_s,
+              static_cast<long long>(pct(0.50)), static_cast<long long>(pct(0.99)));
   if (o.rate > 0) {
     auto due = [&](double p) { return static_cast<long long>(percentile(scheduled_paid_ms, p)); };
     std::printf(
         "open_loop rate=%.0f sent_per_s=%.0f late_posts=%d p50_ms=%lld p99_ms=%lld "
         "p999_ms=%lld max_ms=%lld\n",
-        o.rate, accepted / submit_s, late_posts.load(), due(0.50), due(0.99), due(0.999), due(1.0));
+        o.rate, static_cast<double>(accepted) / submit_s, late_posts.load(), due(0.50), due(0.99),
+        due(0.999), due(1.0));
   }
   const bool ok = failures == 0 && open == 0 && lost == 0 && double_payments == 0 &&
                   coverage_violations == 0 && payment_mismatches == 0 && cancelled_but_paid == 0 &&

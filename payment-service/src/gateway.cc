@@ -97,7 +97,7 @@ GatewayResult SimulatedGateway::Decide(SqliteDatabase& db, const GatewayRequest&
         .Bind(4, std::string_view(status))
         .Bind(5, std::string_view(reason))
         .Bind(6, std::string_view(now));
-    const Status run = (*s)->Run();
+    Status run = (*s)->Run();
     (*s)->Reset();
     return run;
   };

@@ -21,7 +21,7 @@ Status MakeParentDir(const std::string& path) {
   return Status::Ok();
 }
 
-void AddPaymentRoutes(std::shared_ptr<LockedDatabase> reads, Router* router) {
+void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads, Router* router) {
   router->Add("GET", "/payments/{payment_id}", [reads](const HttpRequest& request) {
     std::lock_guard lock(reads->mu);
     StatusOr<Payment> p = LoadPayment(*reads->db, request.path_params.at("payment_id"));

@@ -171,7 +171,10 @@ class PistacheHandler final : public Http::Handler {
                                                       0.05, 0.1, 0.25, 0.5, 1, 2.5})
         .Observe(seconds);
     if (state.options.access_log) {
-      Log(LogLevel::kInfo, "request",
+      // Probes answer every few seconds (container health checks, load balancers, scrapers):
+      // their successes are logged at debug level only, so they do not bury the requests.
+      const bool probe = route == "/healthz" || route == "/readyz" || route == "/metrics";
+      Log(probe && response.status < 400 ? LogLevel::kDebug : LogLevel::kInfo, "request",
           {{"request_id", request_id},
            {"method", request.method},
            {"path", request.path},
@@ -208,12 +211,13 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const Router& router,
     // a connection it does not reset. Its cap is set at 4x the body limit (plus headers) so that
     // bodies over our limit are refused by Handle() in the problem shape; only bodies over 4x
     // meet Pistache's answer (still a 413). Buffers grow with the request; nothing is reserved.
-    auto opts = Http::Endpoint::options()
-                    .threads(options.threads)
-                    .flags(options.reuse_port ? Tcp::Options::ReuseAddr | Tcp::Options::ReusePort
-                                              : Tcp::Options::ReuseAddr)
-                    .maxRequestSize(options.max_body_bytes * 4 + 16 * 1024)
-                    .maxResponseSize(64 * 1024 * 1024);
+    auto opts =
+        Http::Endpoint::options()
+            .threads(options.threads)
+            .flags(options.reuse_port ? Tcp::Options::ReuseAddr | Tcp::Options::ReusePort
+                                      : Tcp::Options::ReuseAddr)
+            .maxRequestSize(static_cast<size_t>(options.max_body_bytes) * 4 + size_t{16} * 1024)
+            .maxResponseSize(size_t{64} * 1024 * 1024);
     state->endpoint->init(opts);
     state->endpoint->setHandler(std::make_shared<PistacheHandler>(state));
     // serveThreaded() binds; an explicit bind() first would bind a second socket.

@@ -145,7 +145,7 @@ Status KafkaEventPublisher::Produce(const OutgoingEvent& event, void* ticket) {
 
 Status KafkaEventPublisher::PublishAll(std::span<const OutgoingEvent> events,
                                        std::chrono::milliseconds timeout) {
-  if (const Status fatal = KafkaFatalError(producer_); !fatal.ok()) return fatal;
+  if (Status fatal = KafkaFatalError(producer_); !fatal.ok()) return fatal;
   auto batch = std::make_shared<Batch>();
   Status queued;
   for (const OutgoingEvent& event : events) {

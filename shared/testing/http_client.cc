@@ -29,7 +29,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-HttpClient::HttpClient(uint16_t port, std::string host)
+HttpClient::HttpClient(uint16_t port, const std::string& host)
     : base_("http://" + host + ":" + std::to_string(port)), curl_(curl_easy_init()) {}
 
 HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }

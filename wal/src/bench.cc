@@ -25,6 +25,7 @@ StatusOr<RateFigures> RunOne(const BenchOptions& options, int writers, size_t pa
   const auto start = SteadyClock::now();
   const auto end = start + std::chrono::duration<double>(options.seconds_per_run);
   std::vector<std::thread> threads;
+  threads.reserve(writers);
   for (int t = 0; t < writers; ++t) {
     threads.emplace_back([&, t] {
       const std::string body(payload, static_cast<char>('a' + t % 26));

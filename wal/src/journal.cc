@@ -125,7 +125,7 @@ Status ApplyRowChange(claims::SqliteDatabase& db, const std::vector<StateTable>&
     if (!s.ok()) return s.status();
     CLAIMS_RETURN_IF_ERROR(BindValue(*s, 1, row[t->key_column], t->key_column));
     (*s)->Bind(2, row["version"].get<int64_t>());
-    const Status run = (*s)->Run();
+    Status run = (*s)->Run();
     (*s)->Reset();
     return run;
   }
@@ -136,14 +136,14 @@ Status ApplyRowChange(claims::SqliteDatabase& db, const std::vector<StateTable>&
   if (!s.ok()) return s.status();
   for (size_t i = 0; i < t->columns.size(); ++i) {
     const auto it = row.find(t->columns[i]);
-    const Status bound = BindValue(*s, static_cast<int>(i + 1),
-                                   it == row.end() ? nlohmann::json() : *it, t->columns[i]);
+    Status bound = BindValue(*s, static_cast<int>(i + 1), it == row.end() ? nlohmann::json() : *it,
+                             t->columns[i]);
     if (!bound.ok()) {
       (*s)->Reset();
       return bound;
     }
   }
-  const Status run = (*s)->Run();
+  Status run = (*s)->Run();
   (*s)->Reset();
   return run;
 }
@@ -203,7 +203,7 @@ Status RecordStateTables(claims::SqliteDatabase& db, const std::vector<StateTabl
     (*s)->Bind(1, std::string_view(t.name))
         .Bind(2, std::string_view(t.key_column))
         .Bind(3, std::string_view(nlohmann::json(t.columns).dump()));
-    const Status run = (*s)->Run();
+    Status run = (*s)->Run();
     (*s)->Reset();
     CLAIMS_RETURN_IF_ERROR(run);
   }
@@ -248,7 +248,7 @@ Status WriteLsn(claims::SqliteDatabase& db, const std::string& table, const std:
                  "DO UPDATE SET lsn = excluded.lsn WHERE excluded.lsn > " + table + ".lsn");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(wal_id)).Bind(2, static_cast<int64_t>(lsn));
-  const Status run = (*s)->Run();
+  Status run = (*s)->Run();
   (*s)->Reset();
   return run;
 }

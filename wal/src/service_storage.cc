@@ -141,8 +141,8 @@ void ServiceStorage::Close() {
 }
 
 claims::StatusOr<int64_t> ServiceStorage::RemoveExpired() {
-  static const claims::SystemClock system_clock;
-  const claims::Clock& clock = config_.clock != nullptr ? *config_.clock : system_clock;
+  static const claims::SystemClock kSystemClock;
+  const claims::Clock& clock = config_.clock != nullptr ? *config_.clock : kSystemClock;
   return RemoveExpiredRows(*journal_, config_.retention, clock.Now());
 }
 

@@ -175,7 +175,8 @@ int Restore(const std::string& snapshot, const std::vector<std::string>& wal_dir
             const std::string& out) {
   auto report = wal::RestoreDatabase(snapshot, wal_dirs, out);
   if (!report.ok()) return Fail(report.status());
-  const double rate = report->seconds > 0 ? report->entries_applied / report->seconds : 0;
+  const double rate =
+      report->seconds > 0 ? static_cast<double>(report->entries_applied) / report->seconds : 0;
   std::cout << nlohmann::json{{"restored", out},
                               {"snapshot", snapshot},
                               {"entries_applied", report->entries_applied},

@@ -26,7 +26,7 @@ struct HttpResult {
 
 class HttpClient {
  public:
-  explicit HttpClient(uint16_t port, std::string host = "127.0.0.1");
+  explicit HttpClient(uint16_t port, const std::string& host = "127.0.0.1");
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
