@@ -18,7 +18,8 @@ sudo=()
 
 apt_install() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+  # With docker.io's recommends (cgroupfs-mount, apparmor, ...): the set checked on these machines.
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 
 ensure_engine() {
