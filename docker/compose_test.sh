@@ -111,8 +111,10 @@ load=(docker run --name compose-test-load --network "container:$broker"
 load_pid=$!
 sleep 3
 kill_one() {  # service: docker kill its first replica
-  local victim
-  victim=$("${compose[@]}" ps -q "$1" | head -1)
+  # Not `ps -q | head -1`: under pipefail, head leaving early can fail the pipeline (SIGPIPE).
+  local replicas victim
+  mapfile -t replicas < <("${compose[@]}" ps -q "$1")
+  victim=${replicas[0]:?no running $1 container}
   echo "compose-test: $(date +%T) docker kill $(docker inspect -f '{{.Name}}' "$victim")"
   docker kill "$victim" >/dev/null
 }
