@@ -38,8 +38,8 @@ case "$command" in
     bash scripts/lint.sh --tidy build/debug
     bash bootstrap.sh tsan
     # Every gtest program under ThreadSanitizer (but the slowest test, thousands of policy POSTs
-    # one after another, which the ASan run has), then everything under ASan + UBSan. ctest's closing line ("100% tests
-    # passed, 0 tests failed out of N") is the summary.
+    # one after another, which the ASan run has), then everything under ASan + UBSan. ctest's
+    # closing line ("100% tests passed, 0 tests failed out of N") is the summary.
     export TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/shared/testing/tsan.supp"
     for program in wal/wal_log_tests wal/wal_journal_tests wal/service_storage_tests \
       shared/shared_tests claim-service/claim_service_tests claim-service/claims_api_tests \
