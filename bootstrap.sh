@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libpistache-dev librdkafka-dev nlohmann-json3-dev libsqlite3-dev sqlite3
-  libgtest-dev libgmock-dev libcli11-dev prometheus-cpp-dev libcurl4-openssl-dev
+  libgtest-dev libgmock-dev libcli11-dev prometheus-cpp-dev libcurl4-openssl-dev libssl-dev
   kcat wrk clang-format clang-tidy shellcheck
 )
 

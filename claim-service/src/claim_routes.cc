@@ -12,10 +12,26 @@ namespace {
 constexpr int64_t kDefaultLimit = 50;
 constexpr int64_t kMaxLimit = 500;
 
+// Whether the request's principal may see `claim`: the operator (or anyone with authentication
+// off) sees every claim, a provider only its own. A claim it may not see is "not found", so a
+// provider cannot learn that another provider's claim exists.
+bool Visible(const HttpRequest& request, const Claim& claim) {
+  return !request.principal.provider || claim.provider == request.principal.provider;
+}
+
+StatusOr<Claim> LoadVisibleClaim(SqliteDatabase& db, const HttpRequest& request,
+                                 const std::string& claim_id) {
+  StatusOr<Claim> claim = LoadClaim(db, claim_id);
+  if (claim.ok() && !Visible(request, *claim)) return NotFound("no claim with id " + claim_id);
+  return claim;
+}
+
 bool IsCsv(const HttpRequest& request) {
   const std::string type = request.Header("content-type").value_or("");
   return type.rfind("text/csv", 0) == 0;
 }
+
+}  // namespace
 
 HttpResponse SubmitClaims(const ClaimRouteDeps& d, const HttpRequest& request) {
   std::optional<DecodedClaims> decoded;
@@ -35,7 +51,7 @@ HttpResponse SubmitClaims(const ClaimRouteDeps& d, const HttpRequest& request) {
   return ExecuteIdempotent(*d.journal, *d.reads, *d.clock, request, decode,
                            [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
                              StatusOr<std::vector<Claim>> stored =
-                                 d.saga->Submit(txn, decoded->claims);
+                                 d.saga->Submit(txn, decoded->claims, request.principal.provider);
                              if (!stored.ok()) return stored.status();
                              if (!decoded->was_array) {
                                return JsonResponse(201, EncodeClaim(stored->front()))
@@ -47,9 +63,12 @@ HttpResponse SubmitClaims(const ClaimRouteDeps& d, const HttpRequest& request) {
                            });
 }
 
+namespace {
+
 HttpResponse GetClaim(const ClaimRouteDeps& d, const HttpRequest& request) {
   std::lock_guard lock(d.reads->mu);
-  StatusOr<Claim> claim = LoadClaim(*d.reads->db, request.path_params.at("claim_id"));
+  StatusOr<Claim> claim =
+      LoadVisibleClaim(*d.reads->db, request, request.path_params.at("claim_id"));
   if (!claim.ok()) return RequestFailed(request, claim.status());
   return JsonResponse(200, EncodeClaim(*claim));
 }
@@ -57,6 +76,10 @@ HttpResponse GetClaim(const ClaimRouteDeps& d, const HttpRequest& request) {
 HttpResponse GetHistory(const ClaimRouteDeps& d, const HttpRequest& request) {
   std::lock_guard lock(d.reads->mu);
   const std::string& id = request.path_params.at("claim_id");
+  if (request.principal.provider) {
+    StatusOr<Claim> claim = LoadVisibleClaim(*d.reads->db, request, id);
+    if (!claim.ok()) return RequestFailed(request, claim.status());
+  }
   StatusOr<std::vector<ClaimHistoryEntry>> history = LoadClaimHistory(*d.reads->db, id);
   if (!history.ok()) return RequestFailed(request, history.status());
   return JsonResponse(200, {{"claim_id", id}, {"history", EncodeHistory(*history)}});
@@ -76,6 +99,8 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
       filter.policy_id = value;
     } else if (name == "provider_npi") {
       filter.provider_npi = value;
+    } else if (name == "provider") {
+      filter.provider = value;
     } else if (name == "limit") {
       const auto n = ParsePageLimit(value, kMaxLimit);
       if (!n) {
@@ -93,10 +118,17 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
     } else {
       errors.push_back({location,
                         "is not a query parameter of this endpoint (status, policy_id, "
-                        "provider_npi, limit, offset)"});
+                        "provider_npi, provider, limit, offset)"});
     }
   }
   if (!errors.empty()) return ValidationFailed(errors);
+  if (request.principal.provider) {
+    // A provider lists its own claims; asking for another provider's finds none.
+    if (filter.provider && filter.provider != request.principal.provider) {
+      return JsonResponse(200, nlohmann::json::array());
+    }
+    filter.provider = request.principal.provider;
+  }
   StatusOr<std::vector<Claim>> page = [&] {
     std::lock_guard lock(d.reads->mu);
     return ListClaims(*d.reads->db, filter, offset, limit);
@@ -113,6 +145,7 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
     if (filter.provider_npi) {
       link += "&provider_npi=" + EncodeQueryComponent(*filter.provider_npi);
     }
+    if (filter.provider) link += "&provider=" + EncodeQueryComponent(*filter.provider);
     response.WithHeader("Link", "<" + link + ">; rel=\"next\"");
   }
   return response;
@@ -120,6 +153,14 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
 
 HttpResponse ClaimAction(const ClaimRouteDeps& d, const HttpRequest& request, bool cancel) {
   const std::string id = request.path_params.at("claim_id");
+  if (request.principal.provider) {
+    // A claim's provider never changes, so checking before the command is enough.
+    StatusOr<Claim> claim = [&] {
+      std::lock_guard lock(d.reads->mu);
+      return LoadVisibleClaim(*d.reads->db, request, id);
+    }();
+    if (!claim.ok()) return RequestFailed(request, claim.status());
+  }
   return ExecuteIdempotent(
       *d.journal, *d.reads, *d.clock, request, [] { return std::nullopt; },
       [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
@@ -131,16 +172,20 @@ HttpResponse ClaimAction(const ClaimRouteDeps& d, const HttpRequest& request, bo
 
 HttpResponse TopProviders(const ClaimRouteDeps& d, const HttpRequest& request) {
   std::chrono::seconds retry_after{0};
-  if (!d.top_providers_limit->Allow(request.client, &retry_after)) {
+  // Limited per API key when there is one, else per client address.
+  const std::string& who =
+      request.principal.key_id.empty() ? request.client : request.principal.key_id;
+  if (!d.top_providers_limit->Allow(who, &retry_after)) {
     return Problem(429, "rate-limited", "Too many requests",
-                   "this endpoint allows a limited number of requests per minute per client; "
+                   "this endpoint allows a limited number of requests per minute per API key "
+                   "(or client, without keys); "
                    "retry in " +
                        std::to_string(retry_after.count()) + " s")
         .WithHeader("Retry-After", std::to_string(retry_after.count()));
   }
   StatusOr<std::vector<ProviderTotal>> top = [&] {
     std::lock_guard lock(d.reads->mu);
-    return TopProviderNpis(*d.reads->db, 10);
+    return TopProviderNpis(*d.reads->db, 10, request.principal.provider);
   }();
   if (!top.ok()) return RequestFailed(request, top.status());
   nlohmann::json list = nlohmann::json::array();
@@ -164,8 +209,9 @@ void AddClaimRoutes(const ClaimRouteDeps& deps, Router* router) {
   router->Add("GET", "/claims/{claim_id}/history", bind(&GetHistory));
   router->Add("POST", "/claims/{claim_id}/cancel",
               [deps](const HttpRequest& r) { return ClaimAction(deps, r, true); });
-  router->Add("POST", "/claims/{claim_id}/retry",
-              [deps](const HttpRequest& r) { return ClaimAction(deps, r, false); });
+  router->Add(
+      "POST", "/claims/{claim_id}/retry",
+      [deps](const HttpRequest& r) { return ClaimAction(deps, r, false); }, RouteAccess::kOperator);
   router->Add("GET", "/top-provider-npis", bind(&TopProviders));
 }
 

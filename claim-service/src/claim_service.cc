@@ -8,8 +8,12 @@
 #include "claim_service/policy_routes.h"
 #include "claim_service/policy_service.h"
 #include "claim_service/policy_store.h"
+#include "claim_service/provider_intake.h"
+#include "claim_service/provider_registry.h"
+#include "claim_service/provider_routes.h"
 #include "claim_service/schema.h"
 #include "shared/json_log.h"
+#include "shared/kafka_admin.h"
 #include "shared/kafka_consumer.h"
 #include "shared/operational_routes.h"
 #include "shared/topic_catalog.h"
@@ -121,6 +125,8 @@ struct ClaimService::Parts {
   std::unique_ptr<RateLimiter> top_providers_limit;
   std::unique_ptr<KafkaConsumer> consumer;
   std::unique_ptr<ConsumerLoop> consumer_loop;
+  std::unique_ptr<KafkaConsumer> intake_consumer;
+  std::unique_ptr<ConsumerLoop> intake_loop;
   std::unique_ptr<SagaClock> saga_clock;
   Router router;
   std::unique_ptr<HttpServer> server;
@@ -165,9 +171,15 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   parts->top_providers_limit =
       std::make_unique<RateLimiter>(std::max(1, config.top_providers_per_minute), clock);
   AddPolicyRoutes(*parts->policy_service, store.journal(), *store.reads(), clock, &parts->router);
-  AddClaimRoutes({&store.journal(), parts->saga.get(), store.reads(),
-                  parts->top_providers_limit.get(), &clock},
-                 &parts->router);
+  const ClaimRouteDeps claim_deps{&store.journal(), parts->saga.get(), store.reads(),
+                                  parts->top_providers_limit.get(), &clock};
+  AddClaimRoutes(claim_deps, &parts->router);
+  AddProviderRoutes({&store.journal(), store.reads(), &clock,
+                     [kafka = config.kafka,
+                      timeout = config.topic_creation_timeout](const std::string& provider) {
+                       return EnsureTopics(kafka, ProviderTopics(provider), timeout);
+                     }},
+                    &parts->router);
   AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);
   store.AddAdminRoutes(&parts->router);
 
@@ -182,11 +194,32 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
         return ApplyPaymentResults(*j, *s, batch, dead);
       },
       ConsumerLoopOptions{}, parts->metrics);
+  // The providers' claim topics, by pattern; new topics show within a metadata refresh.
+  KafkaSettings intake_kafka = config.kafka;
+  intake_kafka.properties.insert(intake_kafka.properties.begin(),
+                                 {"topic.metadata.refresh.interval.ms", "5000"});
+  StatusOr<std::unique_ptr<KafkaConsumer>> intake = KafkaConsumer::Create(
+      intake_kafka, "claim-service-intake", {std::string(kProviderSubmittedPattern)});
+  if (!intake.ok()) return intake.status();
+  parts->intake_consumer = std::move(*intake);
+  parts->intake_loop = std::make_unique<ConsumerLoop>(
+      *parts->intake_consumer, store.publisher(),
+      [claim_deps](std::span<const KafkaMessage> batch, std::vector<OutgoingEvent>* dead) {
+        return ApplyProviderSubmissions(claim_deps, batch, dead);
+      },
+      ConsumerLoopOptions{}, parts->metrics);
   parts->saga_clock = std::make_unique<SagaClock>(store.journal(), *parts->saga, store.reads(),
                                                   clock, config.saga_tick);
 
   HttpServerOptions http = config.http;
   http.instance_id = config.instance_id;  // X-Instance-Id: which of N instances answered
+  if (const Status s = CheckAuthSettings(config.auth); !s.ok()) return s;
+  http.auth =
+      std::make_shared<ApiKeyAuthenticator>(config.auth.mode, config.auth.operator_key,
+                                            [reads = store.reads()](const std::string& key_id) {
+                                              std::lock_guard lock(reads->mu);
+                                              return LoadApiKey(*reads->db, key_id);
+                                            });
   StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(parts->router, http, parts->metrics);
   if (!server.ok()) return server.status();
@@ -197,7 +230,8 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
        {"wal", store.wal_dir()},
        {"wal_last_lsn", store.open_report().log.last_lsn},
        {"aborted_entries", store.open_report().aborted_entries},
-       {"kafka", config.kafka.bootstrap_servers}});
+       {"kafka", config.kafka.bootstrap_servers},
+       {"auth", AuthModeName(config.auth.mode)}});
   return std::unique_ptr<ClaimService>(new ClaimService(std::move(parts)));
 }
 
@@ -214,6 +248,8 @@ void ClaimService::Shutdown(std::chrono::milliseconds drain) {
   parts_->saga_clock.reset();
   parts_->consumer_loop.reset();
   parts_->consumer.reset();
+  parts_->intake_loop.reset();
+  parts_->intake_consumer.reset();
   parts_->storage->Close();
 }
 

@@ -8,7 +8,7 @@ constexpr const char* kClaimColumns =
     "plan_group_number, subscriber_number, provider_npi, provider_fees_cents, "
     "allowed_fees_cents, member_coinsurance_cents, member_copay_cents, net_fee_cents, status, "
     "failed_in, reason, payment_id, attempts, deadline_us, next_check_us, version, created_at, "
-    "updated_at";
+    "updated_at, provider";
 
 nlohmann::json Optional(const std::optional<std::string>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json();
@@ -55,6 +55,7 @@ StatusOr<Claim> ReadClaim(const SqliteStatement& s) {
   c.version = s.ColumnInt(21);
   c.created_at = s.ColumnText(22);
   c.updated_at = s.ColumnText(23);
+  c.provider = s.ColumnOptionalText(24);
   return c;
 }
 
@@ -103,7 +104,8 @@ nlohmann::json ClaimRow(const Claim& c) {
       {"next_check_us", Optional(c.next_check_us)},
       {"version", c.version},
       {"created_at", c.created_at},
-      {"updated_at", c.updated_at}};
+      {"updated_at", c.updated_at},
+      {"provider", Optional(c.provider)}};
 }
 
 nlohmann::json EncodeClaim(const Claim& c) {
@@ -122,6 +124,7 @@ nlohmann::json EncodeClaim(const Claim& c) {
                       {"member_coinsurance", s.member_coinsurance.ToString()},
                       {"member_copay", s.member_copay.ToString()},
                       {"net_fee", c.net_fee.ToString()},
+                      {"provider", Optional(c.provider)},
                       {"version", c.version},
                       {"created_at", c.created_at},
                       {"updated_at", c.updated_at}};
@@ -159,7 +162,8 @@ StatusOr<std::vector<Claim>> ListClaims(SqliteDatabase& db, const ClaimFilter& f
   StatusOr<SqliteStatement*> s = db.Prepare(
       std::string("SELECT ") + kClaimColumns +
       " FROM claims WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR policy_id = ?2) AND "
-      "(?3 IS NULL OR provider_npi = ?3) ORDER BY position LIMIT ?4 OFFSET ?5");
+      "(?3 IS NULL OR provider_npi = ?3) AND (?6 IS NULL OR provider = ?6) ORDER BY position "
+      "LIMIT ?4 OFFSET ?5");
   if (!s.ok()) return s.status();
   if (filter.status) {
     (*s)->Bind(1, ClaimStateName(*filter.status));
@@ -167,6 +171,7 @@ StatusOr<std::vector<Claim>> ListClaims(SqliteDatabase& db, const ClaimFilter& f
     (*s)->BindNull(1);
   }
   (*s)->Bind(2, filter.policy_id).Bind(3, filter.provider_npi).Bind(4, limit).Bind(5, offset);
+  (*s)->Bind(6, filter.provider);
   return CollectRows<Claim>(*s, ReadClaim);
 }
 
@@ -186,7 +191,8 @@ StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
   return history;
 }
 
-StatusOr<std::vector<ProviderTotal>> TopProviderNpis(SqliteDatabase& db, int limit) {
+StatusOr<std::vector<ProviderTotal>> TopProviderNpis(SqliteDatabase& db, int limit,
+                                                     const std::optional<std::string>& provider) {
   // SUM over int64 stops with "integer overflow" once a total passes 2^63 cents (about 3,100
   // claims at the largest fees accepted), and TOTAL() is a double, inexact there. So each fee
   // is summed as two parts split at bit 32 (fees are never negative): the high parts are below
@@ -196,10 +202,10 @@ StatusOr<std::vector<ProviderTotal>> TopProviderNpis(SqliteDatabase& db, int lim
       "SELECT provider_npi, high + (low >> 32) AS total_high, low & 4294967295 AS total_low, n "
       "FROM (SELECT provider_npi, SUM(net_fee_cents >> 32) AS high, "
       "SUM(net_fee_cents & 4294967295) AS low, COUNT(*) AS n FROM claims "
-      "WHERE status <> 'REJECTED' GROUP BY provider_npi) "
+      "WHERE status <> 'REJECTED' AND (?2 IS NULL OR provider = ?2) GROUP BY provider_npi) "
       "ORDER BY total_high DESC, total_low DESC, provider_npi LIMIT ?1");
   if (!s.ok()) return s.status();
-  (*s)->Bind(1, static_cast<int64_t>(limit));
+  (*s)->Bind(1, static_cast<int64_t>(limit)).Bind(2, provider);
   return CollectRows<ProviderTotal>(*s, [](const SqliteStatement& r) -> StatusOr<ProviderTotal> {
     return ProviderTotal{r.ColumnText(0), MoneyTotal::FromParts(r.ColumnInt(1), r.ColumnInt(2)),
                          r.ColumnInt(3)};

@@ -38,7 +38,7 @@ bool ValidKey(const std::string& key) {
 // Looks `key` up in `db`: sets *response to the stored answer (or returns the 409 status) and
 // returns true when the key is known.
 StatusOr<bool> LookUp(SqliteDatabase& db, const HttpRequest& request, const std::string& key,
-                      HttpResponse* response) {
+                      std::string_view shown_key, HttpResponse* response) {
   StatusOr<SqliteStatement*> s = db.Prepare(
       "SELECT fingerprint, status, body, location FROM idempotency_keys "
       "WHERE idempotency_key = ?1");
@@ -56,7 +56,7 @@ StatusOr<bool> LookUp(SqliteDatabase& db, const HttpRequest& request, const std:
   const std::optional<std::string> location = (*s)->ColumnOptionalText(3);
   (*s)->Reset();
   if (fingerprint != Fingerprint(request)) {
-    return Conflict("Idempotency-Key " + key +
+    return Conflict("Idempotency-Key " + std::string(shown_key) +
                     " was used with another request; use a new key for a new request");
   }
   if (location) response->WithHeader("Location", *location);
@@ -69,10 +69,15 @@ StatusOr<bool> LookUp(SqliteDatabase& db, const HttpRequest& request, const std:
 HttpResponse ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, const Clock& clock,
                                const HttpRequest& request, const RequestCheck& check,
                                const JournalWork& work) {
-  const std::optional<std::string> key = request.Header("idempotency-key");
-  if (key && !ValidKey(*key)) {
+  const std::optional<std::string> shown_key = request.Header("idempotency-key");
+  if (shown_key && !ValidKey(*shown_key)) {
     return ValidationFailed(
         {{"header.Idempotency-Key", "must be 1 to 255 printable ASCII characters"}});
+  }
+  // Each provider has its own keys: one provider's key never answers with another's response.
+  std::optional<std::string> key = shown_key;
+  if (key && request.principal.provider) {
+    key = "provider:" + *request.principal.provider + ":" + *key;
   }
   HttpResponse response;
   if (key) {
@@ -80,7 +85,7 @@ HttpResponse ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, con
     // a trip through the journal.
     StatusOr<bool> known = [&] {
       std::lock_guard lock(reads.mu);
-      return LookUp(*reads.db, request, *key, &response);
+      return LookUp(*reads.db, request, *key, *shown_key, &response);
     }();
     if (!known.ok()) return RequestFailed(request, known.status());
     if (*known) return response;
@@ -89,7 +94,7 @@ HttpResponse ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, con
   const Status done = journal.Execute([&](wal::JournalTxn& txn) -> Status {
     if (key) {
       // Checked again: a concurrent request with the same key may have been first.
-      StatusOr<bool> found = LookUp(txn.db(), request, *key, &response);
+      StatusOr<bool> found = LookUp(txn.db(), request, *key, *shown_key, &response);
       if (!found.ok()) return found.status();
       if (*found) return Status::Ok();
     }

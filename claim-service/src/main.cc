@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!claims::ResolveCommonFlags("claim-service", config.instance_id, config.data_dir, flags,
-                                  &config.kafka)) {
+                                  &config.kafka, &config.auth)) {
     return 2;
   }
   claims::SystemClock clock;

@@ -192,15 +192,20 @@ void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, LockedDataba
   const auto bind = [&service](HttpResponse (*fn)(PolicyService&, const HttpRequest&)) {
     return [&service, fn](const HttpRequest& request) { return fn(service, request); };
   };
-  router->Add("POST", "/policies",
-              [&service, &journal, &reads, &clock](const HttpRequest& request) {
-                return CreatePolicy(service, journal, reads, clock, request);
-              });
+  // Policies are the insurer's: with authentication required, any key reads them and only the
+  // operator's key changes them (docs/providers.md).
+  constexpr RouteAccess kOp = RouteAccess::kOperator;
+  router->Add(
+      "POST", "/policies",
+      [&service, &journal, &reads, &clock](const HttpRequest& request) {
+        return CreatePolicy(service, journal, reads, clock, request);
+      },
+      kOp);
   router->Add("GET", "/policies", bind(&ListPolicies));
   router->Add("GET", "/policies/{policy_id}", bind(&GetPolicy));
-  router->Add("PUT", "/policies/{policy_id}", bind(&ReplacePolicy));
-  router->Add("PATCH", "/policies/{policy_id}", bind(&PatchPolicy));
-  router->Add("DELETE", "/policies/{policy_id}", bind(&DeletePolicy));
+  router->Add("PUT", "/policies/{policy_id}", bind(&ReplacePolicy), kOp);
+  router->Add("PATCH", "/policies/{policy_id}", bind(&PatchPolicy), kOp);
+  router->Add("DELETE", "/policies/{policy_id}", bind(&DeletePolicy), kOp);
 }
 
 }  // namespace claims

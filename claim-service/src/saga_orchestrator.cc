@@ -54,6 +54,7 @@ OutgoingEvent ClaimEvent(const Claim& claim, S from, E event, const std::string&
       {"saga_event", SagaEventName(event)},
       {"cause", cause},
       {"net_fee", claim.net_fee.ToString()},
+      {"provider", claim.provider ? nlohmann::json(*claim.provider) : nlohmann::json()},
       {"version", claim.version}};
   return OutgoingEvent{std::string(topics::kClaimEvents), claim.claim_id, event_id, j.dump(), {}};
 }
@@ -195,7 +196,14 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
                         {"cause", cause},
                         {"at", claim.updated_at},
                         {"version", 1}}));
-  txn.Emit(ClaimEvent(claim, from, event, cause, source_));
+  OutgoingEvent claim_event = ClaimEvent(claim, from, event, cause, source_);
+  if (claim.provider) {
+    // The provider's own copy, on its topic (the same envelope and event id).
+    OutgoingEvent copy = claim_event;
+    copy.topic = ProviderUpdatedTopic(*claim.provider);
+    txn.Emit(std::move(copy));
+  }
+  txn.Emit(std::move(claim_event));
   return Status::Ok();
 }
 
@@ -235,7 +243,8 @@ StatusOr<std::string> SagaOrchestrator::CheckPolicy(wal::JournalTxn& txn, Claim&
 }
 
 StatusOr<std::vector<Claim>> SagaOrchestrator::Submit(
-    wal::JournalTxn& txn, const std::vector<ClaimSubmission>& submissions) {
+    wal::JournalTxn& txn, const std::vector<ClaimSubmission>& submissions,
+    const std::optional<std::string>& provider) {
   std::vector<Claim> out;
   out.reserve(submissions.size());
   const auto now = clock_.Now();
@@ -253,6 +262,7 @@ StatusOr<std::vector<Claim>> SagaOrchestrator::Submit(
     claim.version = 1;
     claim.created_at = FormatRfc3339(now);
     claim.updated_at = claim.created_at;
+    claim.provider = provider;
     // The claim's row is written once, in its state after the policy check; its history has
     // every step.
     CLAIMS_RETURN_IF_ERROR(txn.Put("claim_history", {{"history_id", claim.claim_id + "/1"},

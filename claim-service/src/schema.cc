@@ -7,7 +7,7 @@ namespace {
 
 // Money is stored in integer cents. Dates are ISO text (YYYY-MM-DD), times RFC 3339 UTC.
 // `position` orders policies by creation for stable paging.
-constexpr std::array<Migration, 5> kMigrations{{
+constexpr std::array<Migration, 6> kMigrations{{
     {1, R"sql(
 CREATE TABLE policies (
   position          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -143,6 +143,28 @@ ALTER TABLE processed_events ADD COLUMN processed_at TEXT;
 UPDATE processed_events SET processed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now');
 CREATE INDEX processed_events_at ON processed_events (processed_at);
 )sql"},
+    // Providers as tenants (docs/providers.md): the providers, their API keys (only a hash of
+    // each), and the provider a claim belongs to (NULL: submitted without a provider's key).
+    // A removed provider keeps its row (removed_at) so its name is never reused.
+    {6, R"sql(
+CREATE TABLE providers (
+  name       TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  removed_at TEXT,
+  version    INTEGER NOT NULL
+);
+CREATE TABLE api_keys (
+  key_id     TEXT PRIMARY KEY,
+  provider   TEXT NOT NULL,
+  key_hash   TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT,
+  version    INTEGER NOT NULL
+);
+CREATE INDEX api_keys_provider ON api_keys (provider);
+ALTER TABLE claims ADD COLUMN provider TEXT;
+CREATE INDEX claims_provider ON claims (provider, position) WHERE provider IS NOT NULL;
+)sql"},
 }};
 
 }  // namespace
@@ -186,7 +208,8 @@ const std::vector<wal::StateTable>& ClaimServiceTables() {
         "next_check_us",
         "version",
         "created_at",
-        "updated_at"}},
+        "updated_at",
+        "provider"}},
       {"claim_history",
        "history_id",
        {"history_id", "claim_id", "seq", "status", "event", "cause", "at", "version"}},
@@ -194,6 +217,10 @@ const std::vector<wal::StateTable>& ClaimServiceTables() {
        "idempotency_key",
        {"idempotency_key", "fingerprint", "status", "body", "location", "created_at", "version"}},
       {"processed_events", "event_id", {"event_id", "version", "processed_at"}},
+      {"providers", "name", {"name", "created_at", "removed_at", "version"}},
+      {"api_keys",
+       "key_id",
+       {"key_id", "provider", "key_hash", "created_at", "revoked_at", "version"}},
   };
   return *tables;
 }

@@ -47,7 +47,7 @@ TEST_F(ClaimStoreTest, TopProviderTotalsAreExactAndOrderedPastInt64) {
   AddClaims("2222222222", 1, 1);
   AddClaims("3333333333", 99, 2);
   AddClaims("3333333333", kFee, 5000, "REJECTED");  // never approved: not counted
-  StatusOr<std::vector<ProviderTotal>> top = TopProviderNpis(*db_, 10);
+  StatusOr<std::vector<ProviderTotal>> top = TopProviderNpis(*db_, 10, std::nullopt);
   ASSERT_TRUE(top.ok()) << top.status().ToString();
   ASSERT_EQ(top->size(), 3u);
   EXPECT_EQ((*top)[0].provider_npi, "1111111111");
@@ -63,7 +63,7 @@ TEST_F(ClaimStoreTest, TopProviderTotalsAreExactAndOrderedPastInt64) {
 
 TEST_F(ClaimStoreTest, EqualTotalsAreOrderedByNpiAndTheLimitHolds) {
   for (int i = 0; i < 12; ++i) AddClaims(std::to_string(1000000000 + i), 500, 1);
-  StatusOr<std::vector<ProviderTotal>> top = TopProviderNpis(*db_, 10);
+  StatusOr<std::vector<ProviderTotal>> top = TopProviderNpis(*db_, 10, std::nullopt);
   ASSERT_TRUE(top.ok());
   ASSERT_EQ(top->size(), 10u);
   EXPECT_EQ(top->front().provider_npi, "1000000000");

@@ -51,7 +51,7 @@ class SagaOrchestratorTest : public ::testing::Test {
   Claim Submit(int64_t net_fee_cents) {
     std::vector<Claim> out;
     const Status s = fixture_->journal->Execute([&](wal::JournalTxn& txn) -> Status {
-      auto stored = saga_->Submit(txn, {Submission(net_fee_cents)});
+      auto stored = saga_->Submit(txn, {Submission(net_fee_cents)}, std::nullopt);
       if (!stored.ok()) return stored.status();
       out = *stored;
       return Status::Ok();

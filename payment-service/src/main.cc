@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!claims::ResolveCommonFlags("payment-service", config.instance_id, config.data_dir, flags,
-                                  &config.kafka)) {
+                                  &config.kafka, &config.auth)) {
     return 2;
   }
   claims::SystemClock clock;

@@ -22,31 +22,38 @@ Status MakeParentDir(const std::string& path) {
 }
 
 void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads, Router* router) {
-  router->Add("GET", "/payments/{payment_id}", [reads](const HttpRequest& request) {
-    std::lock_guard lock(reads->mu);
-    StatusOr<Payment> p = LoadPayment(*reads->db, request.path_params.at("payment_id"));
-    if (!p.ok()) return RequestFailed(request, p.status());
-    return JsonResponse(200, EncodePayment(*p));
-  });
-  router->Add("GET", "/payments", [reads](const HttpRequest& request) {
-    FieldErrors errors;
-    for (const auto& [name, value] : request.query) {
-      if (name != "claim_id") {
-        errors.push_back({"query." + name, "is not a query parameter of this endpoint (claim_id)"});
-      }
-    }
-    const auto claim = request.query.find("claim_id");
-    if (claim == request.query.end() || claim->second.empty()) {
-      errors.push_back({"query.claim_id", "is required"});
-    }
-    if (!errors.empty()) return ValidationFailed(errors);
-    std::lock_guard lock(reads->mu);
-    StatusOr<std::vector<Payment>> list = PaymentsOfClaim(*reads->db, claim->second);
-    if (!list.ok()) return RequestFailed(request, list.status());
-    nlohmann::json out = nlohmann::json::array();
-    for (const Payment& p : *list) out.push_back(EncodePayment(p));
-    return JsonResponse(200, out);
-  });
+  router->Add(
+      "GET", "/payments/{payment_id}",
+      [reads](const HttpRequest& request) {
+        std::lock_guard lock(reads->mu);
+        StatusOr<Payment> p = LoadPayment(*reads->db, request.path_params.at("payment_id"));
+        if (!p.ok()) return RequestFailed(request, p.status());
+        return JsonResponse(200, EncodePayment(*p));
+      },
+      RouteAccess::kOperator);
+  router->Add(
+      "GET", "/payments",
+      [reads](const HttpRequest& request) {
+        FieldErrors errors;
+        for (const auto& [name, value] : request.query) {
+          if (name != "claim_id") {
+            errors.push_back(
+                {"query." + name, "is not a query parameter of this endpoint (claim_id)"});
+          }
+        }
+        const auto claim = request.query.find("claim_id");
+        if (claim == request.query.end() || claim->second.empty()) {
+          errors.push_back({"query.claim_id", "is required"});
+        }
+        if (!errors.empty()) return ValidationFailed(errors);
+        std::lock_guard lock(reads->mu);
+        StatusOr<std::vector<Payment>> list = PaymentsOfClaim(*reads->db, claim->second);
+        if (!list.ok()) return RequestFailed(request, list.status());
+        nlohmann::json out = nlohmann::json::array();
+        for (const Payment& p : *list) out.push_back(EncodePayment(p));
+        return JsonResponse(200, out);
+      },
+      RouteAccess::kOperator);
 }
 
 }  // namespace
@@ -127,6 +134,10 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentSer
 
   HttpServerOptions http = config.http;
   http.instance_id = config.instance_id;  // X-Instance-Id: which of N instances answered
+  // Every route here is for operators: only the operator key is known (no provider keys).
+  if (const Status s = CheckAuthSettings(config.auth); !s.ok()) return s;
+  http.auth = std::make_shared<ApiKeyAuthenticator>(config.auth.mode, config.auth.operator_key,
+                                                    ApiKeyLookup());
   StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(parts->router, http, parts->metrics);
   if (!server.ok()) return server.status();

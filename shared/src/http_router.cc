@@ -25,9 +25,10 @@ bool IsCapture(const std::string& segment) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string_view pattern, RouteHandler handler) {
+void Router::Add(std::string method, std::string_view pattern, RouteHandler handler,
+                 RouteAccess access) {
   routes_.push_back(
-      {std::move(method), std::string(pattern), SplitPath(pattern), std::move(handler)});
+      {std::move(method), std::string(pattern), SplitPath(pattern), std::move(handler), access});
 }
 
 std::string Router::NormalizePath(std::string_view path) {
@@ -56,7 +57,7 @@ Router::Match Router::Find(HttpRequest* request) const {
       continue;
     }
     request->path_params = std::move(params);
-    return Match{&route.handler, {}, route.pattern};
+    return Match{&route.handler, {}, route.pattern, route.access};
   }
   Match m;
   if (allowed.empty()) {

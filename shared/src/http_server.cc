@@ -127,6 +127,9 @@ class PistacheHandler final : public Http::Handler {
     Router::Match match = state.router->Find(request);
     if (match.handler == nullptr) return std::move(match.fallback);
     *pattern = std::move(match.pattern);
+    if (state.options.auth) {
+      if (auto refused = state.options.auth->Authorize(request, match.access)) return *refused;
+    }
     return (*match.handler)(*request);
   }
 
@@ -180,7 +183,8 @@ class PistacheHandler final : public Http::Handler {
            {"path", request.path},
            {"status", response.status},
            {"duration_ms", seconds * 1000.0},
-           {"client", request.client}});
+           {"client", request.client},
+           {"principal", request.principal.Label()}});
     }
   }
 

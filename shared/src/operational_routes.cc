@@ -9,26 +9,35 @@ namespace claims {
 
 void AddOperationalRoutes(std::vector<ReadinessCheck> checks, prometheus::Registry& metrics,
                           Router* router) {
-  router->Add("GET", "/healthz", [](const HttpRequest&) {
-    return JsonResponse(200, {{"status", "ok"}});
-  });
-  router->Add("GET", "/readyz", [checks = std::move(checks)](const HttpRequest&) {
-    nlohmann::json results = nlohmann::json::object();
-    bool ready = true;
-    for (const ReadinessCheck& c : checks) {
-      const Status s = c.check();
-      ready = ready && s.ok();
-      results[c.name] = s.ok() ? "ok" : s.message();
-    }
-    return JsonResponse(ready ? 200 : 503,
-                        {{"status", ready ? "ready" : "not ready"}, {"checks", results}});
-  });
-  router->Add("GET", "/metrics", [&metrics](const HttpRequest&) {
-    HttpResponse r;
-    r.content_type = kMetricsContentType;
-    r.body = MetricsText(metrics);
-    return r;
-  });
+  router->Add(
+      "GET", "/healthz",
+      [](const HttpRequest&) {
+        return JsonResponse(200, {{"status", "ok"}});
+      },
+      RouteAccess::kOpen);
+  router->Add(
+      "GET", "/readyz",
+      [checks = std::move(checks)](const HttpRequest&) {
+        nlohmann::json results = nlohmann::json::object();
+        bool ready = true;
+        for (const ReadinessCheck& c : checks) {
+          const Status s = c.check();
+          ready = ready && s.ok();
+          results[c.name] = s.ok() ? "ok" : s.message();
+        }
+        return JsonResponse(ready ? 200 : 503,
+                            {{"status", ready ? "ready" : "not ready"}, {"checks", results}});
+      },
+      RouteAccess::kOpen);
+  router->Add(
+      "GET", "/metrics",
+      [&metrics](const HttpRequest&) {
+        HttpResponse r;
+        r.content_type = kMetricsContentType;
+        r.body = MetricsText(metrics);
+        return r;
+      },
+      RouteAccess::kOpen);
 }
 
 }  // namespace claims

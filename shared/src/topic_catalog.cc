@@ -23,6 +23,13 @@ constexpr std::array<TopicSpec, 2> kDeadLetter{{
     {"payment-events.dlq", 1, "claim_id", false},
 }};
 
+// A provider's topics carry one provider's share of the traffic. 4 partitions is also what the
+// embedded broker gives a topic it creates on first use (it has no admin API), so local runs
+// and production agree.
+constexpr int kProviderTopicPartitions = 4;
+constexpr std::string_view kSubmittedSuffix = "-claim.submitted";
+constexpr std::string_view kUpdatedSuffix = "-claim.updated";
+
 const std::vector<TopicSpec>& All() {
   static const std::vector<TopicSpec>* all = [] {
     auto* v = new std::vector<TopicSpec>(kPrimary.begin(), kPrimary.end());
@@ -44,6 +51,27 @@ const TopicSpec* FindTopic(std::string_view name) {
     if (t.name == name) return &t;
   }
   return nullptr;
+}
+
+std::string ProviderSubmittedTopic(std::string_view provider) {
+  return std::string(provider) + std::string(kSubmittedSuffix);
+}
+
+std::string ProviderUpdatedTopic(std::string_view provider) {
+  return std::string(provider) + std::string(kUpdatedSuffix);
+}
+
+std::vector<NamedTopic> ProviderTopics(std::string_view provider) {
+  return {{ProviderSubmittedTopic(provider), kProviderTopicPartitions},
+          {DeadLetterTopic(ProviderSubmittedTopic(provider)), 1},
+          {ProviderUpdatedTopic(provider), kProviderTopicPartitions}};
+}
+
+std::optional<std::string> ProviderOfSubmittedTopic(std::string_view topic) {
+  if (topic.size() <= kSubmittedSuffix.size() || !topic.ends_with(kSubmittedSuffix)) {
+    return std::nullopt;
+  }
+  return std::string(topic.substr(0, topic.size() - kSubmittedSuffix.size()));
 }
 
 }  // namespace claims

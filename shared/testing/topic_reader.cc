@@ -11,8 +11,6 @@ namespace claims::testing {
 
 TopicReader::TopicReader(const std::string& bootstrap_servers, const std::string& topic)
     : topic_(topic) {
-  const TopicSpec* spec = FindTopic(topic);
-  if (spec == nullptr) throw std::invalid_argument("not a catalog topic: " + topic);
   KafkaSettings settings;
   settings.bootstrap_servers = bootstrap_servers;
   KafkaConfigEntries entries = ConsumerConfig(settings, "test-reader");
@@ -22,8 +20,22 @@ TopicReader::TopicReader(const std::string& bootstrap_servers, const std::string
   if (!rk.ok()) throw std::runtime_error(rk.status().ToString());
   consumer_ = *rk;
   rd_kafka_poll_set_consumer(consumer_);
-  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(spec->partitions);
-  for (int p = 0; p < spec->partitions; ++p) {
+  // The catalog's count, or for another topic (a provider's) what the cluster reports.
+  int partitions = 0;
+  if (const TopicSpec* spec = FindTopic(topic)) {
+    partitions = spec->partitions;
+  } else {
+    rd_kafka_topic_t* t = rd_kafka_topic_new(consumer_, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* metadata = nullptr;
+    if (rd_kafka_metadata(consumer_, 0, t, &metadata, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (metadata->topic_cnt == 1) partitions = metadata->topics[0].partition_cnt;
+      rd_kafka_metadata_destroy(metadata);
+    }
+    rd_kafka_topic_destroy(t);
+  }
+  if (partitions == 0) throw std::invalid_argument("the cluster has no topic " + topic);
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; ++p) {
     rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
   }
   rd_kafka_assign(consumer_, parts);

@@ -287,11 +287,14 @@ int ServiceStorage::AdoptOrphans() {
 }
 
 void ServiceStorage::AddAdminRoutes(claims::Router* router) {
-  router->Add("POST", "/admin/snapshot", [this](const claims::HttpRequest& request) {
-    auto info = Snapshot();
-    if (!info.ok()) return claims::RequestFailed(request, info.status());
-    return claims::JsonResponse(201, {{"snapshot", info->path}, {"lsn", info->lsn}});
-  });
+  router->Add(
+      "POST", "/admin/snapshot",
+      [this](const claims::HttpRequest& request) {
+        auto info = Snapshot();
+        if (!info.ok()) return claims::RequestFailed(request, info.status());
+        return claims::JsonResponse(201, {{"snapshot", info->path}, {"lsn", info->lsn}});
+      },
+      claims::RouteAccess::kOperator);
 }
 
 std::vector<claims::ReadinessCheck> ServiceStorage::ReadinessChecks() {

@@ -25,4 +25,8 @@ struct ClaimRouteDeps {
 // Registers the claim routes. Everything `deps` points to must outlive the router.
 void AddClaimRoutes(const ClaimRouteDeps& deps, Router* router);
 
+// POST /claims itself, for other ways in (a provider's topic): the same decoding, validation,
+// idempotency and answer.
+HttpResponse SubmitClaims(const ClaimRouteDeps& deps, const HttpRequest& request);
+
 }  // namespace claims

@@ -10,6 +10,7 @@
 #include <prometheus/registry.h>
 
 #include "claim_service/saga_orchestrator.h"
+#include "shared/api_keys.h"
 #include "shared/clock.h"
 #include "shared/http_server.h"
 #include "shared/kafka_config.h"
@@ -33,12 +34,16 @@ struct ClaimServiceConfig {
   std::chrono::milliseconds saga_tick{100};  // how often due retries and deadlines are looked at
   std::chrono::seconds idempotency_key_ttl{24 * 3600};      // an Idempotency-Key's answer is kept
   std::chrono::seconds processed_event_ttl{7 * 24 * 3600};  // payment results deduplicated
+  AuthSettings auth;  // API keys (docs/providers.md); off by default
+  // How long POST /admin/providers waits for the cluster to create the provider's topics.
+  std::chrono::milliseconds topic_creation_timeout{15000};
 };
 
 class ClaimService {
  public:
   // Opens and migrates the database, opens the WAL (replaying what the database misses),
-  // starts the outbox relay, the payment-events consumer, the saga clock and the HTTP server.
+  // starts the outbox relay, the payment-events consumer, the consumer of the providers'
+  // claim topics, the saga clock and the HTTP server.
   // Errors: kFailedPrecondition (database newer than this build), kUnavailable (port taken),
   // kInvalidArgument (bad Kafka setting), kInternal (database cannot be opened).
   static StatusOr<std::unique_ptr<ClaimService>> Start(const ClaimServiceConfig& config,

@@ -33,6 +33,9 @@ struct Claim {
   int64_t version = 0;
   std::string created_at;
   std::string updated_at;
+  // The provider (tenant) that submitted it; nullopt for a claim submitted without a provider's
+  // key (authentication off, or the operator's key).
+  std::optional<std::string> provider;
 };
 
 struct ClaimHistoryEntry {
@@ -53,6 +56,7 @@ struct ClaimFilter {
   std::optional<ClaimState> status;
   std::optional<std::string> policy_id;
   std::optional<std::string> provider_npi;
+  std::optional<std::string> provider;  // only this provider's claims
 };
 
 struct ProviderTotal {
@@ -75,8 +79,9 @@ StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
                                                           const std::string& claim_id);
 // The `limit` provider NPIs with the highest total net fee (SQL GROUP BY), ties by NPI. Every claim
 // counts but REJECTED ones, whose fee was never approved. Exact for any number of claims below
-// 2^31 per NPI.
-StatusOr<std::vector<ProviderTotal>> TopProviderNpis(SqliteDatabase& db, int limit);
+// 2^31 per NPI. With `provider`, only that provider's claims count.
+StatusOr<std::vector<ProviderTotal>> TopProviderNpis(SqliteDatabase& db, int limit,
+                                                     const std::optional<std::string>& provider);
 // Ids of claims whose next_check_us is at or before `now_us`, soonest first.
 StatusOr<std::vector<std::string>> DueClaimIds(SqliteDatabase& db, int64_t now_us, int limit);
 StatusOr<Coverage> LoadCoverage(SqliteDatabase& db, const std::string& policy_id);

@@ -47,8 +47,11 @@ class SagaOrchestrator {
 
   // Stores each claim (SUBMITTED), checks its policy and moves it on: REJECTED with the reason,
   // or RESERVED and PAYMENT_REQUESTED with the payment command. Returns the stored claims.
+  // Claims of a `provider` belong to it, and each of their changes is also published to its
+  // "<provider>-claim.updated" topic.
   StatusOr<std::vector<Claim>> Submit(wal::JournalTxn& txn,
-                                      const std::vector<ClaimSubmission>& submissions);
+                                      const std::vector<ClaimSubmission>& submissions,
+                                      const std::optional<std::string>& provider);
   // Errors: kNotFound; kConflict when the claim's state cannot be cancelled (the message says
   // which state and what can be done).
   StatusOr<Claim> Cancel(wal::JournalTxn& txn, const std::string& claim_id);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "payment_service/gateway.h"
+#include "shared/api_keys.h"
 #include "shared/clock.h"
 #include "shared/http_server.h"
 #include "shared/kafka_config.h"
@@ -32,6 +33,7 @@ struct PaymentServiceConfig {
   std::chrono::seconds processed_command_ttl{7 * 24 * 3600};  // commands deduplicated
   GatewaySettings gateway;
   size_t max_batch = 500;  // commands per consumed batch
+  AuthSettings auth;       // API keys: only the operator's is accepted here; off by default
 };
 
 class PaymentService {

@@ -17,7 +17,9 @@ namespace claims {
 
 class Router {
  public:
-  void Add(std::string method, std::string_view pattern, RouteHandler handler);
+  // `access` says who may call the route when authentication is required.
+  void Add(std::string method, std::string_view pattern, RouteHandler handler,
+           RouteAccess access = RouteAccess::kTenant);
 
   // Finds the route for request.method and request.path, fills request->path_params and returns
   // its handler and pattern; otherwise returns a 404/405 handler and "" as the pattern.
@@ -25,6 +27,7 @@ class Router {
     const RouteHandler* handler = nullptr;  // null: see `fallback`
     HttpResponse fallback;
     std::string pattern;
+    RouteAccess access = RouteAccess::kOpen;  // the route's; kOpen for the fallback
   };
   Match Find(HttpRequest* request) const;
 
@@ -37,6 +40,7 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     RouteHandler handler;
+    RouteAccess access;
   };
   std::vector<Route> routes_;
 };

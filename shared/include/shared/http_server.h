@@ -7,7 +7,9 @@
 //     both in the problem+json shape; no client input reaches Pistache's own error answers;
 //   - "Connection: keep-alive" unless the client asked to close (Pistache 0.0.5 would otherwise
 //     answer "Connection: Close" and keep the socket open);
-//   - graceful shutdown: new requests get 503 while in-flight ones finish.
+//   - graceful shutdown: new requests get 503 while in-flight ones finish;
+//   - with an authenticator, each matched route's access checked before its handler runs, and the
+//     request's principal in its log line.
 #pragma once
 
 #include <chrono>
@@ -17,6 +19,7 @@
 
 #include <prometheus/registry.h>
 
+#include "shared/api_keys.h"
 #include "shared/http_router.h"
 #include "shared/status.h"
 
@@ -33,6 +36,8 @@ struct HttpServerOptions {
   bool reuse_port = false;
   // When set, every answer carries it as X-Instance-Id (which of N instances answered).
   std::string instance_id;
+  // Null: every route is open (as with AuthMode::kOff).
+  std::shared_ptr<const ApiKeyAuthenticator> auth;
 };
 
 class HttpServer {

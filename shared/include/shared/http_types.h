@@ -11,6 +11,23 @@
 
 namespace claims {
 
+// Who a route admits when authentication is required (shared/api_keys.h): kOpen, anyone (probes);
+// kTenant, any valid key, a provider's or the operator's; kOperator, the operator key only.
+enum class RouteAccess { kOpen, kTenant, kOperator };
+
+// Who sent a request, as the authenticator decided. With authentication off nobody is checked
+// and every request is unrestricted.
+struct Principal {
+  std::string key_id;                   // "operator", a provider key's id, or "" (auth off)
+  std::optional<std::string> provider;  // set for a provider's key: it sees only its own data
+
+  // A label for logs and rate limits: "operator", "provider:saa/key:Ab12..." or "".
+  std::string Label() const {
+    if (!provider) return key_id;
+    return "provider:" + *provider + "/key:" + key_id;
+  }
+};
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string path;    // without the query string, trailing '/' removed (except "/")
@@ -19,7 +36,8 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;      // names lower-cased
   std::string body;
   std::string request_id;
-  std::string client;  // the peer's address, for rate limits and logs
+  std::string client;   // the peer's address, for rate limits and logs
+  Principal principal;  // set by the server before the handler runs
 
   // A header's value by lower-case name.
   std::optional<std::string> Header(const std::string& lower_name) const {

@@ -26,6 +26,8 @@ struct CommonFlags {
   int drain_ms = 10000;
   int snapshot_interval_s = 300;
   int snapshots_keep = 3;
+  std::string auth = "off";
+  std::string operator_api_key;
 };
 
 // Adds the flags every service has. `prefix` names the service's own variables
@@ -102,6 +104,16 @@ inline void AddCommonFlags(CLI::App& app, const std::string& prefix, HttpServerO
   app.add_option("--port-file", flags->port_file,
                  "Write the bound port to this file once listening")
       ->envname(prefix + "_PORT_FILE");
+  app.add_option("--auth", flags->auth,
+                 "API keys: required (every route but /healthz, /readyz and /metrics needs a "
+                 "key) or off (nothing is checked; for local use)")
+      ->envname("AUTH")
+      ->check(CLI::IsMember({"off", "required"}))
+      ->capture_default_str();
+  app.add_option("--operator-api-key", flags->operator_api_key,
+                 "The operator's key (24 or more characters); prefer the variable, which "
+                 "process lists do not show")
+      ->envname("OPERATOR_API_KEY");
   app.add_option("--drain-ms", flags->drain_ms,
                  "On shutdown, wait this long for in-flight requests")
       ->envname("DRAIN_MS")
@@ -109,12 +121,12 @@ inline void AddCommonFlags(CLI::App& app, const std::string& prefix, HttpServerO
 }
 
 // Applies the parsed common flags: logging, the Kafka profile and client id, the librdkafka
-// properties of the environment (KAFKA_SECURITY_PROTOCOL, ..., KAFKA_PROPERTY_<NAME>), and the
-// bootstrap list (the embedded broker's file when none was given). False, with a message on stderr,
-// when there is no broker to use.
+// properties of the environment (KAFKA_SECURITY_PROTOCOL, ..., KAFKA_PROPERTY_<NAME>), the
+// bootstrap list (the embedded broker's file when none was given) and authentication. False,
+// with a message on stderr, when there is no broker to use or auth required has no operator key.
 inline bool ResolveCommonFlags(const std::string& service, const std::string& instance_id,
                                const std::string& data_dir, const CommonFlags& flags,
-                               KafkaSettings* kafka) {
+                               KafkaSettings* kafka, AuthSettings* auth) {
   SetLogService(service, instance_id);
   LogLevel level = LogLevel::kInfo;
   ParseLogLevel(flags.log_level, &level);
@@ -136,6 +148,17 @@ inline bool ResolveCommonFlags(const std::string& service, const std::string& in
               << ": no Kafka bootstrap servers: set KAFKA_BOOTSTRAP_SERVERS or start the "
                  "embedded broker (bash develop_local.sh runserver)\n";
     return false;
+  }
+  auth->mode = ParseAuthMode(flags.auth).value_or(AuthMode::kRequired);
+  auth->operator_key = flags.operator_api_key;
+  if (const Status s = CheckAuthSettings(*auth); !s.ok()) {
+    std::cerr << service << ": " << s.message() << "\n";
+    return false;
+  }
+  if (auth->mode == AuthMode::kOff) {
+    Log(LogLevel::kWarn,
+        "authentication is off: every endpoint is open to anyone who can reach the port; "
+        "run with --auth required (AUTH=required) where others can reach it");
   }
   return true;
 }

@@ -3,9 +3,11 @@
 // topic. Event schemas: shared/docs/events.md.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace claims {
 
@@ -36,5 +38,22 @@ std::string DeadLetterTopic(std::string_view topic);
 std::span<const TopicSpec> AllTopics();
 // The spec of a catalog topic, or nullptr.
 const TopicSpec* FindTopic(std::string_view name);
+
+// A provider's own topics (claim-service/docs/providers.md), created with the provider: its
+// claims come in on "<provider>-claim.submitted" (what cannot be taken goes to its .dlq) and
+// their state changes go out on "<provider>-claim.updated", keyed by claim_id.
+struct NamedTopic {
+  std::string name;
+  int partitions = 1;
+};
+std::string ProviderSubmittedTopic(std::string_view provider);
+std::string ProviderUpdatedTopic(std::string_view provider);
+// The submitted topic, its dead-letter topic and the updated topic, with partition counts.
+std::vector<NamedTopic> ProviderTopics(std::string_view provider);
+// "saa-claim.submitted" -> "saa"; nullopt for any other topic (its .dlq included).
+std::optional<std::string> ProviderOfSubmittedTopic(std::string_view topic);
+// Every provider's submitted topic, as a librdkafka subscription pattern (a regex).
+inline constexpr std::string_view kProviderSubmittedPattern =
+    "^[a-z][a-z0-9-]*[a-z0-9]-claim\\.submitted$";
 
 }  // namespace claims

@@ -1,0 +1,84 @@
+#include "claim_service/provider_intake.h"
+
+#include "claim_service/provider_registry.h"
+#include "shared/json_log.h"
+#include "shared/topic_catalog.h"
+
+namespace claims {
+namespace {
+
+// The message as the request POST /claims would have been, from the topic's provider.
+HttpRequest AsRequest(const KafkaMessage& m, const std::string& provider) {
+  HttpRequest r;
+  r.method = "POST";
+  r.path = "/claims";
+  r.headers["content-type"] = "application/json";
+  std::string key;
+  for (const auto& [name, value] : m.headers) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "idempotency-key") key = value;
+  }
+  if (key.empty()) {
+    key = "kafka:" + m.topic + "/" + std::to_string(m.partition) + "/" + std::to_string(m.offset);
+  }
+  r.headers["idempotency-key"] = key;
+  r.body = m.value;
+  r.request_id =
+      "kafka:" + m.topic + "/" + std::to_string(m.partition) + "/" + std::to_string(m.offset);
+  r.client = "kafka";
+  r.principal.key_id = "kafka";
+  r.principal.provider = provider;
+  return r;
+}
+
+// The problem answer's words, for the dead letter's error header.
+std::string Reason(const HttpResponse& response) {
+  const nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
+  if (!body.is_object()) return "refused with status " + std::to_string(response.status);
+  std::string reason = body.value("detail", body.value("title", std::string("refused")));
+  if (body.contains("errors") && body["errors"].is_array()) reason += ": " + body["errors"].dump();
+  return reason;
+}
+
+}  // namespace
+
+Status ApplyProviderSubmissions(const ClaimRouteDeps& deps, std::span<const KafkaMessage> batch,
+                                std::vector<OutgoingEvent>* dead) {
+  for (const KafkaMessage& m : batch) {
+    const std::optional<std::string> provider = ProviderOfSubmittedTopic(m.topic);
+    StatusOr<ProviderRecord> record = NotFound("");
+    if (provider) {
+      std::lock_guard lock(deps.reads->mu);
+      record = LoadProvider(*deps.reads->db, *provider);
+    }
+    if (!record.ok() && record.status().code() != StatusCode::kNotFound) return record.status();
+    if (!record.ok()) {
+      Log(LogLevel::kWarn, "message on a topic of no provider skipped",
+          {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
+      continue;
+    }
+    if (record->removed_at) {
+      dead->push_back(DeadLetter(m, "provider " + *provider + " was removed"));
+      continue;
+    }
+    const HttpRequest request = AsRequest(m, *provider);
+    const HttpResponse response = SubmitClaims(deps, request);
+    // Unavailable: the batch is tried again. Anything else refused (a 500 too: one message must
+    // not hold up every provider's topics) is kept in the dead-letter topic for a re-drive.
+    if (response.status == 503) return Unavailable(Reason(response));
+    if (response.status >= 400) {
+      dead->push_back(DeadLetter(m, Reason(response)));
+      continue;
+    }
+    Log(LogLevel::kDebug, "claims taken from a provider's topic",
+        {{"provider", *provider},
+         {"topic", m.topic},
+         {"partition", m.partition},
+         {"offset", m.offset},
+         {"request_id", request.request_id}});
+  }
+  return Status::Ok();
+}
+
+}  // namespace claims
