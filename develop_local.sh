@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's one entry point for people and CI. See README.md.
-#   bash develop_local.sh runserver [--claims M] [--payments N]
+#   bash develop_local.sh runserver [--claims M] [--payments N] [--auth off|required]
 #                                     install what is missing, build, start broker + services
+#                                     (--auth required: API keys; README "Providers and keys")
 #   bash develop_local.sh test        install what is missing, lint (clang-format, shellcheck,
 #                                     clang-tidy), build with sanitizers, run every test
 #                                     (ctest arguments may follow, e.g. -R PolicyApi)
@@ -18,11 +19,13 @@
 #   bash develop_local.sh compose-test
 #                                     the local compose with 2 + 3 replicas under docker kill,
 #                                     invariants checked, everything removed afterwards
+#   bash develop_local.sh claimsctl ARGS
+#                                     the operator CLI against the running stack (claimsctl help)
 #   bash develop_local.sh help
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
 
 command=${1:-help}
 [ $# -gt 0 ] && shift
@@ -43,7 +46,8 @@ case "$command" in
     export TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/shared/testing/tsan.supp"
     for program in wal/wal_log_tests wal/wal_journal_tests wal/service_storage_tests \
       shared/shared_tests claim-service/claim_service_tests claim-service/claims_api_tests \
-      claim-service/spec_client_tests payment-service/payment_service_tests; do
+      claim-service/spec_client_tests claim-service/provider_api_tests \
+      payment-service/payment_service_tests; do
       echo "== ThreadSanitizer: $program"
       "build/tsan/$program" --gtest_brief=1 --gtest_filter='-ClaimsApiTest.TopProviderTotalPastInt64IsExact'
     done
@@ -74,6 +78,20 @@ case "$command" in
     ;;
   dockercompose)
     exec bash docker/compose_up.sh "$@"
+    ;;
+  claimsctl)
+    # Against the stack runserver started: its port and its operator key, unless given.
+    [ -x build/release/claimsctl/claimsctl ] || bash bootstrap.sh release >&2
+    data=${DATA_DIR:-$PWD/data}
+    if [ -z "${CLAIMS_URL:-}" ] && [ -s "$data/claim-service/port" ]; then
+      CLAIMS_URL="http://127.0.0.1:$(cat "$data/claim-service/port")"
+      export CLAIMS_URL
+    fi
+    if [ -z "${OPERATOR_API_KEY:-}" ] && [ -s "$data/operator_api_key" ]; then
+      OPERATOR_API_KEY=$(cat "$data/operator_api_key")
+      export OPERATOR_API_KEY
+    fi
+    exec build/release/claimsctl/claimsctl "$@"
     ;;
   compose-test)
     exec bash docker/compose_test.sh

@@ -69,7 +69,12 @@ step "build the image"
 docker image ls claims-platform:local --format 'image claims-platform:local: {{.Size}}'
 
 step "check the production compose and load balancer"
-docker-compose -f docker/compose.production.yml config -q
+OPERATOR_API_KEY=compose-config-check-operator-key \
+  docker-compose -f docker/compose.production.yml config -q
+if docker-compose -f docker/compose.production.yml config -q 2>/dev/null; then
+  echo "the production compose started without OPERATOR_API_KEY" >&2
+  exit 1
+fi
 docker build -q -t claims-lb:local -f docker/lb.Dockerfile docker >/dev/null
 docker run --rm claims-lb:local haproxy -c -f /etc/haproxy/haproxy.cfg
 

@@ -7,21 +7,27 @@
 # listens. On Ctrl-C or SIGTERM, or when the broker or the last claim-service instance exits,
 # stops every child it started and waits for them; a service instance that exits while others
 # of its service run is reported, and the others carry on.
-#   bash scripts/run_stack.sh BUILD_DIR [--claims M] [--payments N]   (M defaults to 1, N to 2)
+#   bash scripts/run_stack.sh BUILD_DIR [--claims M] [--payments N] [--auth off|required]
+#   (M defaults to 1, N to 2; --auth to $AUTH, else off)
+# With --auth required every service needs API keys; the operator key is OPERATOR_API_KEY, or
+# the one kept in $DATA_DIR/operator_api_key (generated and printed once on the first run).
 # Environment: DATA_DIR (default ./data), CLAIM_SERVICE_PORT (default 8000; 0 picks a free
 # port), and everything the services read (README "Configuration").
 set -euo pipefail
-build_dir=$(cd "${1:?usage: run_stack.sh BUILD_DIR [--claims M] [--payments N]}" && pwd)
+build_dir=$(cd "${1:?usage: run_stack.sh BUILD_DIR [--claims M] [--payments N] [--auth off|required]}" && pwd)
 shift
 payments=2
 claims=1
+auth=${AUTH:-off}
 while [ $# -gt 0 ]; do
   case $1 in
     --payments) payments=${2:?--payments needs a number}; shift 2 ;;
     --payments=*) payments=${1#*=}; shift ;;
     --claims) claims=${2:?--claims needs a number}; shift 2 ;;
     --claims=*) claims=${1#*=}; shift ;;
-    *) echo "run_stack: unknown argument $1 (expected --claims M, --payments N)" >&2; exit 2 ;;
+    --auth) auth=${2:?--auth needs off or required}; shift 2 ;;
+    --auth=*) auth=${1#*=}; shift ;;
+    *) echo "run_stack: unknown argument $1 (expected --claims M, --payments N, --auth off|required)" >&2; exit 2 ;;
   esac
 done
 if ! [[ $payments =~ ^[0-9]+$ ]] || [ "$payments" -gt 32 ]; then
@@ -37,6 +43,28 @@ mkdir -p "$DATA_DIR"
 DATA_DIR=$(cd "$DATA_DIR" && pwd)
 export CLAIM_SERVICE_PORT=${CLAIM_SERVICE_PORT:-8000}
 export CLAIM_SERVICE_HOST=${CLAIM_SERVICE_HOST:-127.0.0.1}
+
+case $auth in
+  off) auth_line="off: every endpoint is open (--auth required to need API keys)" ;;
+  required)
+    key_file="$DATA_DIR/operator_api_key"
+    if [ -z "${OPERATOR_API_KEY:-}" ] && [ -s "$key_file" ]; then
+      OPERATOR_API_KEY=$(cat "$key_file")
+      auth_line="required; operator key in $key_file"
+    elif [ -z "${OPERATOR_API_KEY:-}" ]; then
+      # 32 characters of base62 from the kernel's CSPRNG, kept for the next runs (owner only).
+      OPERATOR_API_KEY=op_$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 32 || true)
+      (umask 077 && printf '%s\n' "$OPERATOR_API_KEY" >"$key_file")
+      auth_line="required; operator key generated, shown this once and kept in $key_file:
+                  $OPERATOR_API_KEY"
+    else
+      auth_line="required; operator key from OPERATOR_API_KEY"
+    fi
+    export OPERATOR_API_KEY
+    ;;
+  *) echo "run_stack: --auth must be off or required, not '$auth'" >&2; exit 2 ;;
+esac
+export AUTH=$auth
 
 children=()
 stopping=0
@@ -114,6 +142,8 @@ cat <<INFO
   claim-service   http://$CLAIM_SERVICE_HOST:$port   ($claims instance(s): claim-1..claim-$claims; /policies, /claims, /top-provider-npis, /healthz, /readyz, /metrics)
 $payment_lines  Kafka           $KAFKA_BOOTSTRAP_SERVERS
   data            $DATA_DIR
+  auth            $auth_line
+  operator CLI    bash develop_local.sh claimsctl help   (providers: claimsctl provider add NAME)
   watch events    kcat -b $KAFKA_BOOTSTRAP_SERVERS -C -t claim-events -f '%k %s\n'
 
   Ctrl-C stops everything.

@@ -89,6 +89,7 @@ StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(
       rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
   for (const std::string& t : topics) {
     rd_kafka_topic_partition_list_add(list, t.c_str(), RD_KAFKA_PARTITION_UA);
+    consumer->by_pattern_ = consumer->by_pattern_ || t.starts_with('^');
   }
   const rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer->rk_, list);
   rd_kafka_topic_partition_list_destroy(list);
@@ -125,7 +126,9 @@ std::vector<KafkaMessage> KafkaConsumer::Poll(size_t max, std::chrono::milliseco
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       out.push_back(CopyKafkaMessage(*m));
     } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      Log(LogLevel::kWarn, "consumer error", {{"error", rd_kafka_message_errstr(m)}});
+      const bool expected = by_pattern_ && m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+      Log(expected ? LogLevel::kDebug : LogLevel::kWarn, "consumer error",
+          {{"error", rd_kafka_message_errstr(m)}});
     }
     rd_kafka_message_destroy(m);
   }

@@ -32,6 +32,10 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 HttpClient::HttpClient(uint16_t port, const std::string& host)
     : base_("http://" + host + ":" + std::to_string(port)), curl_(curl_easy_init()) {}
 
+HttpClient::HttpClient(std::string base_url) : base_(std::move(base_url)), curl_(curl_easy_init()) {
+  while (!base_.empty() && base_.back() == '/') base_.pop_back();
+}
+
 HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
 HttpResult HttpClient::Send(const std::string& method, const std::string& path,

@@ -54,7 +54,9 @@ OutgoingEvent DeadLetter(const KafkaMessage& message, std::string_view error);
 
 class KafkaConsumer {
  public:
-  // Joins `group_id` and subscribes to `topics`. Errors: kInvalidArgument for a bad setting.
+  // Joins `group_id` and subscribes to `topics`; a name starting with '^' is a pattern (a regex
+  // over topic names, matched again at each metadata refresh). Errors: kInvalidArgument for a
+  // bad setting.
   static StatusOr<std::unique_ptr<KafkaConsumer>> Create(const KafkaSettings& settings,
                                                          const std::string& group_id,
                                                          const std::vector<std::string>& topics);
@@ -71,6 +73,8 @@ class KafkaConsumer {
  private:
   KafkaConsumer() = default;
   rd_kafka_t* rk_ = nullptr;
+  // Subscribed by pattern: no matching topic yet is normal (no provider yet), not a warning.
+  bool by_pattern_ = false;
 };
 
 // What a service does with a polled batch: decode and validate each message, apply the valid

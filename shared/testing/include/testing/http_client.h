@@ -1,5 +1,5 @@
-// A blocking HTTP/1.1 client over libcurl for tests: one keep-alive connection per client.
-// Not thread-safe: one client per thread.
+// A blocking HTTP/1.1 client over libcurl (tests, claims-load, claimsctl): one keep-alive
+// connection per client. Not thread-safe: one client per thread.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,8 @@ struct HttpResult {
 class HttpClient {
  public:
   explicit HttpClient(uint16_t port, const std::string& host = "127.0.0.1");
+  // `base_url` is "http://host:port" (a trailing '/' is dropped); paths are appended to it.
+  explicit HttpClient(std::string base_url);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;

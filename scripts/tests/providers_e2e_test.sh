@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Providers end to end, as a provider's platform and an operator would use them: runserver with
+# --auth required, providers made with claimsctl, a claim published with kcat on the provider's
+# topic reaching PAID through payment-service, its changes read back (kcat) from the provider's
+# updated topic, the other provider seeing none of it, and a rotated key revoked.
+#   bash providers_e2e_test.sh BUILD_DIR
+set -euo pipefail
+build_dir=$(cd "$1" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+data_dir=$(mktemp -d /tmp/providers_e2e.XXXXXX)
+log="$data_dir/stack.log"
+cleanup() { pkill -KILL -f -- "$data_dir" 2>/dev/null || true; rm -rf "$data_dir"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; tail -n 40 "$log"; exit 1; }
+
+unset OPERATOR_API_KEY
+DATA_DIR="$data_dir" CLAIM_SERVICE_PORT=0 ACCESS_LOG=false \
+  bash "$here/../run_stack.sh" "$build_dir" --payments 1 --auth required >"$log" 2>&1 &
+stack=$!
+for _ in $(seq 1 900); do
+  grep -q "run_stack: ready" "$log" && break
+  kill -0 "$stack" 2>/dev/null || fail "stack exited early"
+  sleep 0.1
+done
+grep -q "run_stack: ready" "$log" || fail "stack not ready in 90 s"
+url="http://127.0.0.1:$(cat "$data_dir/claim-service/port")"
+broker=$(cat "$data_dir/broker/bootstrap.servers")
+operator_key=$(cat "$data_dir/operator_api_key")
+[ "$(stat -c %a "$data_dir/operator_api_key")" = 600 ] || fail "the operator key file is not private"
+grep -qF "$operator_key" "$log" || fail "the generated operator key was not printed"
+ctl() { CLAIMS_URL=$url OPERATOR_API_KEY=$operator_key "$build_dir/claimsctl/claimsctl" "$@"; }
+call() {  # key method path [body]
+  curl -s -X "$2" "$url$3" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+    ${4:+-d "$4"}
+}
+
+# Without a key only the probes answer.
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/claims")" = 401 ] || fail "/claims without a key"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/healthz")" = 200 ] || fail "/healthz needs a key"
+
+saa_key=$(ctl --json provider add saa | jq -r .api_key)
+trust_key=$(ctl --json provider add trust | jq -r .api_key)
+case $saa_key in ak_saa_*) ;; *) fail "saa's key is '$saa_key'" ;; esac
+listed=$(ctl provider list)
+grep -q "saa-claim.submitted" <<<"$listed" || fail "provider list does not show saa's topics: $listed"
+if again=$(ctl provider add saa 2>&1); then fail "a second saa was accepted: $again"; fi
+grep -q "409" <<<"$again" || fail "a second saa was not refused with 409: $again"
+
+policy=$(call "$operator_key" POST /policies '{"policyholder_name": "Ada", "policy_type": "Health",
+  "start_date": "2026-01-01", "end_date": "2030-01-01", "premium_amount": "120.50",
+  "coverage_amount": 50000, "subscriber_number": "S-77", "plan_group_number": "G-7"}' |
+  jq -r .policy_id)
+case $policy in "" | null) fail "the operator could not create a policy" ;; esac
+
+# The provider's platform publishes a claim on its topic.
+claim='{"service_date": "2026-03-28", "submitted_procedure": "D0120", "subscriber_number": "S-77",
+  "plan_group_number": "G-7", "provider_npi": "1234567890", "provider_fees": "100.00",
+  "allowed_fees": "80.00", "member_coinsurance": "5.50", "member_copay": "0.00"}'
+echo "$claim" | tr -d '\n' | kcat -P -b "$broker" -t saa-claim.submitted -k from-saa-1 \
+  -H "Idempotency-Key=saa-e2e-1"
+id=""
+status=""
+for _ in $(seq 1 900); do
+  list=$(call "$saa_key" GET /claims)
+  id=$(echo "$list" | jq -r '.[0].claim_id // empty')
+  status=$(echo "$list" | jq -r '.[0].status // empty')
+  [ "$status" = PAID ] && break
+  sleep 0.1
+done
+[ "$status" = PAID ] || fail "the claim from saa's topic is '$status', not PAID: $list"
+[ "$(echo "$list" | jq length)" = 1 ] || fail "saa has more than one claim: $list"
+[ "$(call "$saa_key" GET "/claims/$id" | jq -r .provider)" = saa ] || fail "the claim is not saa's"
+[ "$(call "$trust_key" GET "/claims/$id" | jq -r .status)" = 404 ] || fail "trust sees saa's claim"
+[ "$(call "$trust_key" GET /claims | jq length)" = 0 ] || fail "trust lists saa's claims"
+
+# Its changes, on saa's updated topic, keyed by the claim id, ending in PAID.
+updates=$(kcat -C -b "$broker" -t saa-claim.updated -o beginning -e -q -f '%k %s\n')
+grep "^$id " <<<"$updates" | grep -q '"to":"PAID"' || fail "no PAID update on saa-claim.updated:
+$updates"
+trust_updates=$(kcat -C -b "$broker" -t trust-claim.updated -o beginning -e -q -f '%k\n')
+if grep -qF -e "$id" <<<"$trust_updates"; then fail "saa's claim was published on trust's topic"; fi
+
+# Rotation: a second key, the first revoked.
+old_id=$(ctl --json provider show saa | jq -r '.keys[0].key_id')
+new_key=$(ctl --json provider rotate saa | jq -r .api_key)
+revoked=$(ctl provider revoke saa "$old_id")
+grep -q revoked <<<"$revoked" || fail "revoke did not say so: $revoked"
+[ "$(call "$saa_key" GET /claims | jq -r .status)" = 401 ] || fail "the revoked key still works"
+[ "$(call "$new_key" GET "/claims/$id" | jq -r .status)" = PAID ] || fail "the new key does not work"
+
+kill -TERM "$stack"
+wait "$stack" || fail "run_stack did not stop cleanly"
+echo "providers end to end: PASS (claim $id from saa-claim.submitted to PAID)"
