@@ -31,6 +31,6 @@ if ! clang-format --dry-run --Werror "${cpp[@]}"; then
   echo "lint: format with: clang-format -i FILE (the files above)" >&2
   failed=1
 fi
-shellcheck "${shell[@]}" || failed=1
+shellcheck -x "${shell[@]}" || failed=1
 [ "$failed" -eq 0 ] && echo "lint: ${#cpp[@]} C++ files formatted, ${#shell[@]} shell scripts clean"
 exit "$failed"

@@ -6,21 +6,9 @@
 set -euo pipefail
 build_dir=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-data_dir=$(mktemp -d /tmp/runserver_claims.XXXXXX)
-log="$data_dir/stack.log"
-cleanup() { pkill -KILL -f -- "$data_dir" 2>/dev/null || true; rm -rf "$data_dir"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -n 40 "$log"; exit 1; }
-
-DATA_DIR="$data_dir" CLAIM_SERVICE_PORT=0 ACCESS_LOG=false \
-  bash "$here/../run_stack.sh" "$build_dir" --claims 2 --payments 1 >"$log" 2>&1 &
-stack=$!
-for _ in $(seq 1 900); do
-  grep -q "run_stack: ready" "$log" && break
-  kill -0 "$stack" 2>/dev/null || fail "stack exited early"
-  sleep 0.1
-done
-grep -q "run_stack: ready" "$log" || fail "stack not ready in 90 s"
+# shellcheck source=scripts/tests/stack.sh
+source "$here/stack.sh" runserver_claims
+start_stack "$build_dir" --claims 2 --payments 1
 port=$(cat "$data_dir/claim-service/port")
 [ "$(cat "$data_dir/claim-service/claim-2.port")" = "$port" ] || fail "the instances listen on different ports"
 

@@ -5,21 +5,9 @@
 set -euo pipefail
 build_dir=$1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-data_dir=$(mktemp -d /tmp/runserver_sigterm.XXXXXX)
-log="$data_dir/stack.log"
-cleanup() { pkill -KILL -f -- "$data_dir" 2>/dev/null || true; rm -rf "$data_dir"; }
-trap cleanup EXIT
-
-DATA_DIR="$data_dir" CLAIM_SERVICE_PORT=0 ACCESS_LOG=false \
-  bash "$here/../run_stack.sh" "$build_dir" >"$log" 2>&1 &
-stack=$!
-
-for _ in $(seq 1 600); do
-  grep -q "run_stack: ready" "$log" && break
-  kill -0 "$stack" 2>/dev/null || { echo "FAIL: stack exited early"; cat "$log"; exit 1; }
-  sleep 0.1
-done
-grep -q "run_stack: ready" "$log" || { echo "FAIL: stack not ready in 60 s"; cat "$log"; exit 1; }
+# shellcheck source=scripts/tests/stack.sh
+source "$here/stack.sh" runserver_sigterm
+start_stack "$build_dir"
 
 port=$(cat "$data_dir/claim-service/port")
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")
