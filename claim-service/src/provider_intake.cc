@@ -1,5 +1,7 @@
 #include "claim_service/provider_intake.h"
 
+#include <map>
+
 #include "claim_service/provider_registry.h"
 #include "shared/json_log.h"
 #include "shared/topic_catalog.h"
@@ -45,12 +47,17 @@ std::string Reason(const HttpResponse& response) {
 
 Status ApplyProviderSubmissions(const ClaimRouteDeps& deps, std::span<const KafkaMessage> batch,
                                 std::vector<OutgoingEvent>* dead) {
+  std::map<std::string, StatusOr<ProviderRecord>> providers;  // looked up once per batch
   for (const KafkaMessage& m : batch) {
     const std::optional<std::string> provider = ProviderOfSubmittedTopic(m.topic);
     StatusOr<ProviderRecord> record = NotFound("");
     if (provider) {
-      std::lock_guard lock(deps.reads->mu);
-      record = LoadProvider(*deps.reads->db, *provider);
+      auto it = providers.find(*provider);
+      if (it == providers.end()) {
+        std::lock_guard lock(deps.reads->mu);
+        it = providers.emplace(*provider, LoadProvider(*deps.reads->db, *provider)).first;
+      }
+      record = it->second;
     }
     if (!record.ok() && record.status().code() != StatusCode::kNotFound) return record.status();
     if (!record.ok()) {

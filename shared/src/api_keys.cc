@@ -2,15 +2,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <sys/random.h>
 
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <cstdlib>
 
 #include "shared/http_problem.h"
 #include "shared/json_log.h"
+#include "shared/nanoid.h"
 
 namespace claims {
 namespace {
@@ -20,25 +19,13 @@ constexpr std::string_view kBase62 =
 constexpr size_t kKeyIdLength = 12;
 constexpr size_t kSecretLength = 43;  // 43 * log2(62) = 256 bits
 
-void FillRandom(uint8_t* out, size_t n) {
-  size_t filled = 0;
-  while (filled < n) {
-    const ssize_t got = getrandom(out + filled, n - filled, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      std::abort();  // the kernel CSPRNG failing is not recoverable; keys must be unguessable
-    }
-    filled += static_cast<size_t>(got);
-  }
-}
-
 // Uniform base62: bytes of 248 and above (248 = 4 * 62) are drawn again.
 std::string RandomBase62(size_t length) {
   std::string out;
   out.reserve(length);
   std::array<uint8_t, 64> bytes{};
   while (out.size() < length) {
-    FillRandom(bytes.data(), bytes.size());
+    FillRandom(bytes);
     for (uint8_t b : bytes) {
       if (b >= 248 || out.size() == length) continue;
       out.push_back(kBase62[b % 62]);

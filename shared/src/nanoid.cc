@@ -14,17 +14,21 @@ constexpr std::string_view kAlphabet =
 static_assert(kAlphabet.size() == 64);
 }  // namespace
 
-std::string NewNanoid() {
-  std::array<uint8_t, kNanoidLength> bytes{};
+void FillRandom(std::span<uint8_t> out) {
   size_t filled = 0;
-  while (filled < bytes.size()) {
-    const ssize_t n = getrandom(bytes.data() + filled, bytes.size() - filled, 0);
+  while (filled < out.size()) {
+    const ssize_t n = getrandom(out.data() + filled, out.size() - filled, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      std::abort();  // The kernel CSPRNG failing is not recoverable; ids must never repeat.
+      std::abort();  // The kernel CSPRNG failing is not recoverable.
     }
     filled += static_cast<size_t>(n);
   }
+}
+
+std::string NewNanoid() {
+  std::array<uint8_t, kNanoidLength> bytes{};
+  FillRandom(bytes);
   std::string id(kNanoidLength, '\0');
   // 64 symbols: the low 6 bits of each byte select one uniformly.
   for (size_t i = 0; i < kNanoidLength; ++i) id[i] = kAlphabet[bytes[i] & 63];

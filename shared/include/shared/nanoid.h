@@ -2,12 +2,18 @@
 // as the claims seed data used. Drawn from the kernel's CSPRNG (getrandom). Thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace claims {
 
 inline constexpr size_t kNanoidLength = 21;
+
+// Fills `out` from the kernel's CSPRNG (getrandom); aborts if the kernel cannot give randomness,
+// since ids and keys must never repeat or be guessed.
+void FillRandom(std::span<uint8_t> out);
 
 std::string NewNanoid();
 // True when `id` has the length and alphabet of a nanoid.
