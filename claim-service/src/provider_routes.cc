@@ -28,20 +28,40 @@ nlohmann::json EncodeProvider(const ProviderRecord& p) {
             {"updated", ProviderUpdatedTopic(p.name)}}}};
 }
 
-// The answer that carries a new key: shown once, never cached.
-HttpResponse IssuedKeyResponse(const ProviderRecord& provider, const IssuedApiKey& key,
-                               std::string location) {
-  nlohmann::json body = EncodeProvider(provider);
-  body["key_id"] = key.key_id;
-  body["api_key"] = key.key;
-  return JsonResponse(201, body)
-      .WithHeader("Location", std::move(location))
-      .WithHeader("Cache-Control", "no-store");
-}
-
 StatusOr<ProviderRecord> Load(const ProviderRouteDeps& d, const std::string& name) {
   std::lock_guard lock(d.reads->mu);
   return LoadProvider(*d.reads->db, name);
+}
+
+// Issues a key in one journal command (`issue` stores it: a new provider's first key, or another
+// key of an existing one) and answers 201 with the provider and the key, shown this once and
+// never cached; or the problem for the command's error. Location names the key when
+// `locate_key`, else the provider.
+HttpResponse IssueKey(
+    const ProviderRouteDeps& d, const HttpRequest& request, const std::string& name,
+    const std::function<StatusOr<IssuedApiKey>(wal::JournalTxn&, const std::string&)>& issue,
+    bool locate_key, std::string_view what, nlohmann::json log_fields) {
+  IssuedApiKey key;
+  const Status done = d.journal->Execute([&](wal::JournalTxn& txn) -> Status {
+    StatusOr<IssuedApiKey> issued = issue(txn, FormatRfc3339(d.clock->Now()));
+    if (!issued.ok()) return issued.status();
+    key = std::move(*issued);
+    return Status::Ok();
+  });
+  if (!done.ok()) return RequestFailed(request, done);
+  log_fields["provider"] = name;
+  log_fields["key_id"] = key.key_id;
+  Log(LogLevel::kInfo, what, log_fields);
+  StatusOr<ProviderRecord> provider = Load(d, name);
+  if (!provider.ok()) return RequestFailed(request, provider.status());
+  nlohmann::json body = EncodeProvider(*provider);
+  body["key_id"] = key.key_id;
+  body["api_key"] = key.key;
+  std::string location = "/admin/providers/" + name;
+  if (locate_key) location += "/keys/" + key.key_id;
+  return JsonResponse(201, body)
+      .WithHeader("Location", location)
+      .WithHeader("Cache-Control", "no-store");
 }
 
 HttpResponse CreateProviderRoute(const ProviderRouteDeps& d, const HttpRequest& request) {
@@ -78,21 +98,12 @@ HttpResponse CreateProviderRoute(const ProviderRouteDeps& d, const HttpRequest& 
     return RequestFailed(request, Unavailable("the provider's topics could not be created: " +
                                               topics.status().message()));
   }
-  IssuedApiKey key;
-  const Status done = d.journal->Execute([&](wal::JournalTxn& txn) -> Status {
-    StatusOr<IssuedApiKey> issued = CreateProvider(txn, name, FormatRfc3339(d.clock->Now()));
-    if (!issued.ok()) return issued.status();
-    key = std::move(*issued);
-    return Status::Ok();
-  });
-  if (!done.ok()) return RequestFailed(request, done);
   nlohmann::json partitions = nlohmann::json::object();
   for (const NamedTopic& t : *topics) partitions[t.name] = t.partitions;
-  Log(LogLevel::kInfo, "provider created",
-      {{"provider", name}, {"key_id", key.key_id}, {"topics", partitions}});
-  StatusOr<ProviderRecord> created = Load(d, name);
-  if (!created.ok()) return RequestFailed(request, created.status());
-  return IssuedKeyResponse(*created, key, "/admin/providers/" + name);
+  return IssueKey(
+      d, request, name,
+      [&](wal::JournalTxn& txn, const std::string& now) { return CreateProvider(txn, name, now); },
+      /*locate_key=*/false, "provider created", {{"topics", partitions}});
 }
 
 HttpResponse ListProvidersRoute(const ProviderRouteDeps& d, const HttpRequest& request) {
@@ -139,18 +150,10 @@ HttpResponse RemoveProviderRoute(const ProviderRouteDeps& d, const HttpRequest& 
 
 HttpResponse AddKeyRoute(const ProviderRouteDeps& d, const HttpRequest& request) {
   const std::string& name = request.path_params.at("name");
-  IssuedApiKey key;
-  const Status done = d.journal->Execute([&](wal::JournalTxn& txn) -> Status {
-    StatusOr<IssuedApiKey> issued = AddProviderKey(txn, name, FormatRfc3339(d.clock->Now()));
-    if (!issued.ok()) return issued.status();
-    key = std::move(*issued);
-    return Status::Ok();
-  });
-  if (!done.ok()) return RequestFailed(request, done);
-  Log(LogLevel::kInfo, "provider key issued", {{"provider", name}, {"key_id", key.key_id}});
-  StatusOr<ProviderRecord> provider = Load(d, name);
-  if (!provider.ok()) return RequestFailed(request, provider.status());
-  return IssuedKeyResponse(*provider, key, "/admin/providers/" + name + "/keys/" + key.key_id);
+  return IssueKey(
+      d, request, name,
+      [&](wal::JournalTxn& txn, const std::string& now) { return AddProviderKey(txn, name, now); },
+      /*locate_key=*/true, "provider key issued", nlohmann::json::object());
 }
 
 HttpResponse RevokeKeyRoute(const ProviderRouteDeps& d, const HttpRequest& request) {
