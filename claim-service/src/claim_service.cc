@@ -204,8 +204,12 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   parts->intake_consumer = std::move(*intake);
   parts->intake_loop = std::make_unique<ConsumerLoop>(
       *parts->intake_consumer, store.publisher(),
-      [claim_deps](std::span<const KafkaMessage> batch, std::vector<OutgoingEvent>* dead) {
-        return ApplyProviderSubmissions(claim_deps, batch, dead);
+      [claim_deps, kafka = config.kafka, timeout = config.topic_creation_timeout](
+          std::span<const KafkaMessage> batch, std::vector<OutgoingEvent>* dead) {
+        const auto create = [&](const std::string& topic) {
+          return EnsureTopics(kafka, {{topic, 1}}, timeout).status();
+        };
+        return ApplyProviderSubmissions(claim_deps, create, batch, dead);
       },
       ConsumerLoopOptions{}, parts->metrics);
   parts->saga_clock = std::make_unique<SagaClock>(store.journal(), *parts->saga, store.reads(),

@@ -1,6 +1,7 @@
 #include "claim_service/provider_intake.h"
 
 #include <map>
+#include <set>
 
 #include "claim_service/provider_registry.h"
 #include "shared/json_log.h"
@@ -21,9 +22,8 @@ HttpRequest AsRequest(const KafkaMessage& m, const std::string& provider) {
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower == "idempotency-key") key = value;
   }
-  if (key.empty()) {
-    key = "kafka:" + m.topic + "/" + std::to_string(m.partition) + "/" + std::to_string(m.offset);
-  }
+  // Without one, the message's first position: a re-drive of it is the same submission.
+  if (key.empty()) key = "kafka:" + m.OriginalPosition().ToString();
   r.headers["idempotency-key"] = key;
   r.body = m.value;
   r.request_id =
@@ -45,9 +45,12 @@ std::string Reason(const HttpResponse& response) {
 
 }  // namespace
 
-Status ApplyProviderSubmissions(const ClaimRouteDeps& deps, std::span<const KafkaMessage> batch,
+Status ApplyProviderSubmissions(const ClaimRouteDeps& deps,
+                                const DeadLetterTopicCreator& create_dead_letter_topic,
+                                std::span<const KafkaMessage> batch,
                                 std::vector<OutgoingEvent>* dead) {
   std::map<std::string, StatusOr<ProviderRecord>> providers;  // looked up once per batch
+  std::set<std::string> made_topics;
   for (const KafkaMessage& m : batch) {
     const std::optional<std::string> provider = ProviderOfSubmittedTopic(m.topic);
     StatusOr<ProviderRecord> record = NotFound("");
@@ -61,8 +64,15 @@ Status ApplyProviderSubmissions(const ClaimRouteDeps& deps, std::span<const Kafk
     }
     if (!record.ok() && record.status().code() != StatusCode::kNotFound) return record.status();
     if (!record.ok()) {
-      Log(LogLevel::kWarn, "message on a topic of no provider skipped",
-          {{"topic", m.topic}, {"partition", m.partition}, {"offset", m.offset}});
+      // A provider's platform that publishes before the operator registered it: kept for a
+      // re-drive once `claimsctl provider add` has run (its topics then exist already).
+      if (!provider) continue;  // the pattern matches only providers' topics
+      const std::string topic = DeadLetterTopic(m.topic);
+      if (!made_topics.contains(topic)) {
+        CLAIMS_RETURN_IF_ERROR(create_dead_letter_topic(topic));
+        made_topics.insert(topic);
+      }
+      dead->push_back(DeadLetter(m, "no provider " + *provider + " is registered"));
       continue;
     }
     if (record->removed_at) {

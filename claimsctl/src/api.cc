@@ -1,8 +1,18 @@
 #include "api.h"
 
+#include <unistd.h>
+
 #include <iostream>
 
 namespace claimsctl {
+
+claims::KafkaSettings KafkaSettingsOf(const Options& options) {
+  claims::KafkaSettings settings;
+  settings.bootstrap_servers = options.brokers;
+  settings.client_id = "claimsctl";
+  settings.properties = claims::KafkaPropertiesFromEnvironment(environ);
+  return settings;
+}
 
 Api::Api(const Options& options) : options_(options), http_(options.url) {}
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shared/kafka_config.h"
 #include "testing/http_client.h"
 
 namespace claimsctl {
@@ -16,7 +17,12 @@ struct Options {
   std::string url = "http://localhost:8000";  // CLAIMS_URL
   std::string operator_key;                   // OPERATOR_API_KEY
   bool json = false;                          // print the service's JSON as it is
+  std::string brokers = "localhost:9092";     // KAFKA_BOOTSTRAP_SERVERS, for the Kafka commands
 };
+
+// The librdkafka settings of the Kafka commands: the brokers, and the same KAFKA_* security
+// variables the services read (README "Configuration"), so the tools reach a managed cluster.
+claims::KafkaSettings KafkaSettingsOf(const Options& options);
 
 // Exit codes: 0 done; 1 the service refused (its problem detail is printed); 2 the service
 // could not be reached or answered something unreadable.

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <charconv>
 #include <future>
 
 #include "shared/json_log.h"
@@ -37,19 +38,51 @@ KafkaMessage CopyKafkaMessage(const rd_kafka_message_t& m) {
   return c;
 }
 
+std::string MessagePosition::ToString() const {
+  return topic + "/" + std::to_string(partition) + "/" + std::to_string(offset);
+}
+
+MessagePosition KafkaMessage::OriginalPosition() const {
+  MessagePosition own{topic, partition, offset};
+  const auto from = headers.find("redriven_from");
+  const auto t = headers.find("original_topic");
+  const auto p = headers.find("original_partition");
+  const auto o = headers.find("original_offset");
+  // Only a re-drive onto the topic it came from keeps the first position: a producer cannot point
+  // a message at another topic's offsets.
+  if (from == headers.end() || t == headers.end() || p == headers.end() || o == headers.end() ||
+      t->second != topic) {
+    return own;
+  }
+  MessagePosition first{topic, 0, 0};
+  const auto parse = [](const std::string& v, auto* out) {
+    const auto [end, err] = std::from_chars(v.data(), v.data() + v.size(), *out);
+    return err == std::errc() && end == v.data() + v.size() && *out >= 0;
+  };
+  if (!parse(p->second, &first.partition) || !parse(o->second, &first.offset)) return own;
+  return first;
+}
+
+bool IsDeadLetterHeader(std::string_view name) {
+  return name == "error" || name == "original_topic" || name == "original_partition" ||
+         name == "original_offset" || name == "redriven_from";
+}
+
 OutgoingEvent DeadLetter(const KafkaMessage& message, std::string_view error) {
   OutgoingEvent dead;
   dead.topic = DeadLetterTopic(message.topic);
   dead.key = message.key;
+  const MessagePosition first = message.OriginalPosition();
   const std::string id = message.EventId();
-  dead.event_id = !id.empty() ? id
-                              : message.topic + "/" + std::to_string(message.partition) + "/" +
-                                    std::to_string(message.offset);
+  dead.event_id = !id.empty() ? id : first.ToString();
   dead.payload = message.value;
   dead.headers = {{"error", std::string(error)},
-                  {"original_topic", message.topic},
-                  {"original_partition", std::to_string(message.partition)},
-                  {"original_offset", std::to_string(message.offset)}};
+                  {"original_topic", first.topic},
+                  {"original_partition", std::to_string(first.partition)},
+                  {"original_offset", std::to_string(first.offset)}};
+  for (const auto& [name, value] : message.headers) {
+    if (name != "event_id" && !IsDeadLetterHeader(name)) dead.headers.emplace_back(name, value);
+  }
   return dead;
 }
 

@@ -4,11 +4,13 @@
 // body (one claim or an array); its "Idempotency-Key" header (or, without one, its topic,
 // partition and offset) makes a redelivery change nothing. Accepted claims belong to the
 // provider the topic names. A message that cannot be taken (undecodable, invalid, for a
-// removed provider) goes to the topic's .dlq with the error; one on a topic no provider ever
-// had is logged and skipped (its .dlq may not exist).
+// removed provider, or on the topic of a provider not registered yet) goes to the topic's .dlq
+// with the error, for a re-drive once the cause is fixed (claimsctl dlq redrive).
 #pragma once
 
+#include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "claim_service/claim_routes.h"
@@ -16,9 +18,16 @@
 
 namespace claims {
 
+// Makes sure a dead-letter topic exists (EnsureTopics): the topic of a provider not registered
+// yet has none, and a dead letter to a missing topic would hold up every provider's intake.
+using DeadLetterTopicCreator = std::function<Status(const std::string& topic)>;
+
 // The BatchHandler of the intake consumer. kUnavailable (the journal or database cannot take
-// the claims just now) makes the loop retry the batch; already accepted messages then replay.
-Status ApplyProviderSubmissions(const ClaimRouteDeps& deps, std::span<const KafkaMessage> batch,
+// the claims just now, or the dead-letter topic cannot be made) makes the loop retry the batch;
+// already accepted messages then replay.
+Status ApplyProviderSubmissions(const ClaimRouteDeps& deps,
+                                const DeadLetterTopicCreator& create_dead_letter_topic,
+                                std::span<const KafkaMessage> batch,
                                 std::vector<OutgoingEvent>* dead);
 
 }  // namespace claims

@@ -32,6 +32,14 @@ typedef struct rd_kafka_message_s rd_kafka_message_t;
 
 namespace claims {
 
+// Where a message is (or was first) in the log.
+struct MessagePosition {
+  std::string topic;
+  int partition = 0;
+  int64_t offset = 0;
+  std::string ToString() const;  // "topic/partition/offset"
+};
+
 struct KafkaMessage {
   std::string topic;
   int partition = 0;
@@ -42,15 +50,24 @@ struct KafkaMessage {
 
   // The "event_id" header, or "" when missing.
   std::string EventId() const;
+  // Where the message was first published: its own topic, partition and offset, or for a
+  // message re-driven from a dead-letter topic onto this topic, the position its
+  // "original_partition" and "original_offset" headers name.
+  MessagePosition OriginalPosition() const;
 };
 
 // A copy of `m`'s topic, partition, offset, key, value and headers.
 KafkaMessage CopyKafkaMessage(const rd_kafka_message_t& m);
 
-// The dead letter for `message`: the original bytes and key, on DeadLetterTopic(topic), with
-// headers "error", "original_topic", "original_partition", "original_offset" and the original
-// event id (or a derived one when it had none).
+// The dead letter for `message`: the original bytes, key and headers, on DeadLetterTopic(topic),
+// with headers "error" (first), "original_topic", "original_partition", "original_offset" (of
+// OriginalPosition(), so a message dead-lettered again after a re-drive keeps its first
+// position) and the original event id (or a derived one when it had none).
 OutgoingEvent DeadLetter(const KafkaMessage& message, std::string_view error);
+
+// The headers the dead-letter topics and a re-drive add ("error", "original_topic",
+// "original_partition", "original_offset", "redriven_from"); see claimsctl dlq.
+bool IsDeadLetterHeader(std::string_view name);
 
 class KafkaConsumer {
  public:
