@@ -80,12 +80,16 @@ case "$command" in
     exec bash docker/compose_up.sh "$@"
     ;;
   claimsctl)
-    # Against the stack runserver started: its port and its operator key, unless given.
+    # Against the stack runserver started: its port, broker and operator key, unless given.
     [ -x build/release/claimsctl/claimsctl ] || bash bootstrap.sh release >&2
     data=${DATA_DIR:-$PWD/data}
     if [ -z "${CLAIMS_URL:-}" ] && [ -s "$data/claim-service/port" ]; then
       CLAIMS_URL="http://127.0.0.1:$(cat "$data/claim-service/port")"
       export CLAIMS_URL
+    fi
+    if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ] && [ -s "$data/broker/bootstrap.servers" ]; then
+      KAFKA_BOOTSTRAP_SERVERS=$(cat "$data/broker/bootstrap.servers")
+      export KAFKA_BOOTSTRAP_SERVERS
     fi
     if [ -z "${OPERATOR_API_KEY:-}" ] && [ -s "$data/operator_api_key" ]; then
       OPERATOR_API_KEY=$(cat "$data/operator_api_key")

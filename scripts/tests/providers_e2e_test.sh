@@ -2,8 +2,9 @@
 # Providers end to end, as a provider's platform and an operator would use them: runserver with
 # --auth required and two claim-service instances on one port, providers made with claimsctl, a claim published with kcat on the provider's
 # topic reaching PAID through payment-service, its changes read back (kcat) from the provider's
-# updated topic, the other provider seeing none of it, and a rotated key revoked (refused by
-# every instance).
+# updated topic, the other provider seeing none of it, a rotated key revoked (refused by
+# every instance), a claim dead-lettered, its cause fixed and re-driven (taken once), and the
+# generator over HTTP and Kafka.
 #   bash providers_e2e_test.sh BUILD_DIR
 set -euo pipefail
 build_dir=$(cd "$1" && pwd)
@@ -85,6 +86,56 @@ for _ in $(seq 1 10); do
   [ "$(call "$new_key" GET "/claims/$id" | jq -r .status)" = PAID ] || fail "the new key does not work"
 done
 
+# A provider's platform publishes before it is registered: the claim is dead-lettered, the
+# operator registers the provider (fixing the cause) and re-drives it, twice: taken once.
+ctlk() { KAFKA_BOOTSTRAP_SERVERS=$broker ctl "$@"; }
+
+echo "$claim" | tr -d '\n' | kcat -P -b "$broker" -t late-claim.submitted -k late-1 -H trace=t-1
+for _ in $(seq 1 150); do
+  dead=$(ctlk --json dlq list late-claim.submitted 2>/dev/null || true)
+  [ "$(jq length <<<"${dead:-[]}")" = 1 ] && break
+  sleep 0.2
+done
+[ "$(jq -r '.[0].error' <<<"$dead")" = "no provider late is registered" ] ||
+  fail "the unregistered provider's claim was not dead-lettered: $dead"
+[ "$(jq -r '.[0].headers.trace' <<<"$dead")" = t-1 ] || fail "the dead letter lost its headers"
+shown=$(ctlk dlq show late-claim.submitted "$(jq -r '.[0].offset' <<<"$dead")" \
+  --partition "$(jq -r '.[0].partition' <<<"$dead")")
+grep -q "from   late-claim.submitted/" <<<"$shown" || fail "dlq show: $shown"
+if ctlk dlq redrive late-claim.submitted >/dev/null 2>&1; then fail "redrive with no selection"; fi
+late_key=$(ctl --json provider add late | jq -r .api_key)
+ctlk dlq redrive late-claim.submitted --key late-1 | grep -q "1 of 1 dead letter re-driven" ||
+  fail "the re-drive did not say it re-drove one"
+ctlk dlq redrive late-claim.submitted --all >/dev/null || fail "the second re-drive failed"
+late_status=""
+for _ in $(seq 1 300); do
+  late_list=$(call "$late_key" GET /claims)
+  late_status=$(jq -r '.[0].status // empty' <<<"$late_list")
+  [ "$late_status" = PAID ] && break
+  sleep 0.1
+done
+[ "$late_status" = PAID ] || fail "the re-driven claim is '$late_status', not PAID: $late_list"
+sleep 2  # the second re-drive's message is taken by now too
+[ "$(call "$late_key" GET /claims | jq length)" = 1 ] || fail "re-driving twice made two claims"
+
+# The generator, over HTTP (a share invalid) and onto saa's topic.
+gen=$(ctl --json generate --rate 100 --duration 2s --invalid-share 0.2 --policies 3 --seed 7)
+[ "$(jq .sent <<<"$gen")" -ge 190 ] || fail "generate sent too few: $gen"
+if [ "$(jq .refused <<<"$gen")" = 0 ] || [ "$(jq .accepted <<<"$gen")" = 0 ]; then
+  fail "generate: expected both accepted and refused: $gen"
+fi
+[ "$(jq .failed <<<"$gen")" = 0 ] || fail "generate: failures: $gen"
+before=$(call "$new_key" GET '/claims?limit=500' | jq length)
+gen=$(ctlk --json generate --kafka --provider saa --rate 50 --duration 1s --invalid-share 0 \
+  --policies 0)
+[ "$(jq .accepted <<<"$gen")" = 50 ] || fail "generate --kafka did not deliver 50: $gen"
+for _ in $(seq 1 100); do
+  after=$(call "$new_key" GET '/claims?limit=500' | jq length)
+  [ "$after" -ge $((before + 50)) ] && break
+  sleep 0.2
+done
+[ "$after" = $((before + 50)) ] || fail "saa has $after claims, expected $((before + 50))"
+
 kill -TERM "$stack"
 wait "$stack" || fail "run_stack did not stop cleanly"
-echo "providers end to end: PASS (claim $id from saa-claim.submitted to PAID)"
+echo "providers end to end: PASS (claim $id from saa-claim.submitted to PAID; a dead letter re-driven once)"
