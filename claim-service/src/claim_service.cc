@@ -12,6 +12,7 @@
 #include "claim_service/provider_registry.h"
 #include "claim_service/provider_routes.h"
 #include "claim_service/schema.h"
+#include "claim_service/stats_routes.h"
 #include "shared/json_log.h"
 #include "shared/kafka_admin.h"
 #include "shared/kafka_consumer.h"
@@ -181,10 +182,11 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
                      }},
                     &parts->router);
   AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);
+  AddEventStatsRoutes(config.kafka, &parts->router);
   store.AddAdminRoutes(&parts->router);
 
-  StatusOr<std::unique_ptr<KafkaConsumer>> consumer =
-      KafkaConsumer::Create(config.kafka, "claim-service", {std::string(topics::kPaymentEvents)});
+  StatusOr<std::unique_ptr<KafkaConsumer>> consumer = KafkaConsumer::Create(
+      config.kafka, std::string(groups::kClaimService), {std::string(topics::kPaymentEvents)});
   if (!consumer.ok()) return consumer.status();
   parts->consumer = std::move(*consumer);
   parts->consumer_loop = std::make_unique<ConsumerLoop>(
@@ -198,8 +200,9 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   KafkaSettings intake_kafka = config.kafka;
   intake_kafka.properties.insert(intake_kafka.properties.begin(),
                                  {"topic.metadata.refresh.interval.ms", "5000"});
-  StatusOr<std::unique_ptr<KafkaConsumer>> intake = KafkaConsumer::Create(
-      intake_kafka, "claim-service-intake", {std::string(kProviderSubmittedPattern)});
+  StatusOr<std::unique_ptr<KafkaConsumer>> intake =
+      KafkaConsumer::Create(intake_kafka, std::string(groups::kClaimServiceIntake),
+                            {std::string(kProviderSubmittedPattern)});
   if (!intake.ok()) return intake.status();
   parts->intake_consumer = std::move(*intake);
   parts->intake_loop = std::make_unique<ConsumerLoop>(

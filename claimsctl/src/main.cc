@@ -6,6 +6,7 @@
 #include "api.h"
 #include "dlq_command.h"
 #include "generate_command.h"
+#include "monitor_command.h"
 #include "provider_command.h"
 #include "shared/json_log.h"
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   claimsctl::AddProviderCommand(app, options, &run);
   claimsctl::AddGenerateCommand(app, options, &run);
   claimsctl::AddDlqCommand(app, options, &run);
+  claimsctl::AddMonitorCommand(app, options, &run);
   CLI::App* help = app.add_subcommand("help", "List the commands");
   app.require_subcommand(1);
   // Written before parsing: once a subcommand is chosen, help() describes that one.

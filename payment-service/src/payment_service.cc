@@ -119,7 +119,7 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentSer
   store.AddAdminRoutes(&parts->router);
 
   StatusOr<std::unique_ptr<KafkaConsumer>> consumer = KafkaConsumer::Create(
-      config.kafka, "payment-service", {std::string(topics::kPaymentCommands)});
+      config.kafka, std::string(groups::kPaymentService), {std::string(topics::kPaymentCommands)});
   if (!consumer.ok()) return consumer.status();
   parts->consumer = std::move(*consumer);
   ConsumerLoopOptions loop_options;

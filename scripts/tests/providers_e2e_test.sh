@@ -3,8 +3,8 @@
 # --auth required and two claim-service instances on one port, providers made with claimsctl, a claim published with kcat on the provider's
 # topic reaching PAID through payment-service, its changes read back (kcat) from the provider's
 # updated topic, the other provider seeing none of it, a rotated key revoked (refused by
-# every instance), a claim dead-lettered, its cause fixed and re-driven (taken once), and the
-# generator over HTTP and Kafka.
+# every instance), a claim dead-lettered, its cause fixed and re-driven (taken once), the
+# generator over HTTP and Kafka, and the monitor and GET /stats/events agreeing with the API.
 #   bash providers_e2e_test.sh BUILD_DIR
 set -euo pipefail
 build_dir=$(cd "$1" && pwd)
@@ -135,6 +135,29 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 [ "$after" = $((before + 50)) ] || fail "saa has $after claims, expected $((before + 50))"
+
+# The monitor and GET /stats/events count what the API shows: every claim's last state, the
+# dead letters, and no lag once the stack is idle.
+expected=$(call "$operator_key" GET '/claims?limit=500' | jq -c 'group_by(.status) |
+  map({(.[0].status): length}) | add')
+for _ in $(seq 1 30); do
+  snapshot=$(ctlk monitor --once)
+  [ "$(jq -c .claims_by_state <<<"$snapshot")" = "$expected" ] &&
+    [ "$(jq '[.groups[].lag] | add' <<<"$snapshot")" = 0 ] && break
+  sleep 1
+done
+[ "$(jq -c .claims_by_state <<<"$snapshot")" = "$expected" ] ||
+  fail "monitor's claims by state $(jq -c .claims_by_state <<<"$snapshot") differ from the API's $expected"
+[ "$(jq '[.groups[].lag] | add' <<<"$snapshot")" = 0 ] || fail "lag on an idle stack: $snapshot"
+[ "$(jq '.dead_letters["late-claim.submitted.dlq"]' <<<"$snapshot")" = 1 ] ||
+  fail "monitor does not count late's dead letter: $(jq -c .dead_letters <<<"$snapshot")"
+[ "$(jq '.topics["saa-claim.submitted"].messages' <<<"$snapshot")" -ge 51 ] ||
+  fail "monitor does not count saa's submitted topic"
+stats=$(call "$operator_key" GET /stats/events)
+[ "$(jq -c .claims_by_state <<<"$stats")" = "$expected" ] ||
+  fail "GET /stats/events differs from the API: $(jq -c .claims_by_state <<<"$stats")"
+[ "$(jq .caught_up <<<"$stats")" = true ] || fail "/stats/events did not catch up"
+[ "$(call "$new_key" GET /stats/events | jq .status)" = 403 ] || fail "a provider read /stats/events"
 
 kill -TERM "$stack"
 wait "$stack" || fail "run_stack did not stop cleanly"

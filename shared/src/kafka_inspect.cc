@@ -129,16 +129,27 @@ StatusOr<std::vector<KafkaMessage>> KafkaInspector::ReadAll(const std::string& t
   return all;
 }
 
-StatusOr<std::map<std::string, std::map<int, int64_t>>> CommittedOffsets(
-    const KafkaSettings& settings, const std::string& group,
-    const std::map<std::string, int>& topics, std::chrono::milliseconds timeout) {
+StatusOr<std::unique_ptr<GroupOffsets>> GroupOffsets::Create(const KafkaSettings& settings,
+                                                             const std::string& group) {
   StatusOr<rd_kafka_t*> rk = LookingClient(settings, group);
   if (!rk.ok()) return rk.status();
+  std::unique_ptr<GroupOffsets> offsets(new GroupOffsets());
+  offsets->group_ = group;
+  offsets->rk_ = *rk;
+  return offsets;
+}
+
+GroupOffsets::~GroupOffsets() {
+  if (rk_ != nullptr) CloseClient(rk_);
+}
+
+StatusOr<std::map<std::string, std::map<int, int64_t>>> GroupOffsets::Committed(
+    const std::map<std::string, int>& topics, std::chrono::milliseconds timeout) {
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(0);
   for (const auto& [topic, partitions] : topics) {
     for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
   }
-  const rd_kafka_resp_err_t err = rd_kafka_committed(*rk, list, Ms(timeout));
+  const rd_kafka_resp_err_t err = rd_kafka_committed(rk_, list, Ms(timeout));
   std::map<std::string, std::map<int, int64_t>> committed;
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     for (int i = 0; i < list->cnt; ++i) {
@@ -147,9 +158,8 @@ StatusOr<std::map<std::string, std::map<int, int64_t>>> CommittedOffsets(
     }
   }
   rd_kafka_topic_partition_list_destroy(list);
-  CloseClient(*rk);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Unavailable("committed offsets of group " + group + ": " + rd_kafka_err2str(err));
+    return Unavailable("committed offsets of group " + group_ + ": " + rd_kafka_err2str(err));
   }
   return committed;
 }

@@ -41,6 +41,15 @@ const std::vector<TopicSpec>& All() {
 
 }  // namespace
 
+std::span<const ConsumerGroupSpec> ConsumerGroups() {
+  static constexpr std::array<ConsumerGroupSpec, 3> kGroups{{
+      {groups::kClaimService, topics::kPaymentEvents},
+      {groups::kClaimServiceIntake, ""},
+      {groups::kPaymentService, topics::kPaymentCommands},
+  }};
+  return kGroups;
+}
+
 std::span<const TopicSpec> PrimaryTopics() { return kPrimary; }
 std::span<const TopicSpec> AllTopics() { return All(); }
 

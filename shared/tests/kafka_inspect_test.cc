@@ -153,7 +153,9 @@ TEST_F(KafkaInspectorTest, ReadsAGroupsCommittedOffsetsWithoutJoiningIt) {
            {std::string(topics::kPaymentEvents), "c1", "e-2", "{}", {}}});
   const std::map<std::string, int> topics = {
       {std::string(topics::kPaymentEvents), FindTopic(topics::kPaymentEvents)->partitions}};
-  auto none = CommittedOffsets(settings_, "g-test", topics, seconds(20));
+  auto offsets = GroupOffsets::Create(settings_, "g-test");
+  ASSERT_TRUE(offsets.ok());
+  auto none = (*offsets)->Committed(topics, seconds(20));
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   for (const auto& [partition, offset] : none->at(std::string(topics::kPaymentEvents))) {
     EXPECT_EQ(offset, -1) << partition;
@@ -172,7 +174,7 @@ TEST_F(KafkaInspectorTest, ReadsAGroupsCommittedOffsetsWithoutJoiningIt) {
     ASSERT_EQ(got.size(), 2u);
     (*consumer)->StoreOffsets(got);
   }  // leaving the group commits the stored offsets
-  auto committed = CommittedOffsets(settings_, "g-test", topics, seconds(20));
+  auto committed = (*offsets)->Committed(topics, seconds(20));
   ASSERT_TRUE(committed.ok()) << committed.status().ToString();
   int64_t sum = 0;
   for (const auto& [partition, offset] : committed->at(std::string(topics::kPaymentEvents))) {

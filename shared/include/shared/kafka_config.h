@@ -4,7 +4,8 @@
 //         rebalance for session.timeout.ms - 1000 (see docs/dependencies.md).
 //   kProduction: a real Kafka cluster: librdkafka's defaults for timing.
 // Both: the idempotent producer (acks=all), the murmur2_random partitioner (the Java clients'),
-// one assignor (cooperative-sticky) for every group member, manual offset store.
+// one assignor (cooperative-sticky) for every group member, manual offset store, committed
+// each second.
 // Any librdkafka property can be added from the environment (KafkaPropertiesFromEnvironment),
 // for a managed Kafka (SASL_SSL) with no code change; those are applied last, so they win.
 #pragma once

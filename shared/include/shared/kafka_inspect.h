@@ -52,10 +52,26 @@ class KafkaInspector {
   rd_kafka_t* rk_ = nullptr;
 };
 
-// The offsets `group` has committed for each partition of `topics` (-1: none yet), by topic,
-// read with a client that carries the group's id but never joins it. Errors: kUnavailable.
-StatusOr<std::map<std::string, std::map<int, int64_t>>> CommittedOffsets(
-    const KafkaSettings& settings, const std::string& group,
-    const std::map<std::string, int>& topics, std::chrono::milliseconds timeout);
+// The offsets a consumer group has committed, read with a client that carries the group's id
+// but never joins it (so the group never rebalances because of it).
+class GroupOffsets {
+ public:
+  // Errors: kInvalidArgument for a bad setting.
+  static StatusOr<std::unique_ptr<GroupOffsets>> Create(const KafkaSettings& settings,
+                                                        const std::string& group);
+  ~GroupOffsets();
+  GroupOffsets(const GroupOffsets&) = delete;
+  GroupOffsets& operator=(const GroupOffsets&) = delete;
+
+  // For each partition of `topics` (name -> partition count), the committed offset (-1: none
+  // yet), by topic. Errors: kUnavailable.
+  StatusOr<std::map<std::string, std::map<int, int64_t>>> Committed(
+      const std::map<std::string, int>& topics, std::chrono::milliseconds timeout);
+
+ private:
+  GroupOffsets() = default;
+  std::string group_;
+  rd_kafka_t* rk_ = nullptr;
+};
 
 }  // namespace claims

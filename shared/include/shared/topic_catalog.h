@@ -20,6 +20,21 @@ inline constexpr std::string_view kPaymentCommands = "payment-commands";
 inline constexpr std::string_view kPaymentEvents = "payment-events";
 }  // namespace topics
 
+// The consumer groups of the product's services; tools read their committed offsets (lag).
+namespace groups {
+inline constexpr std::string_view kClaimService = "claim-service";  // payment-events
+inline constexpr std::string_view kClaimServiceIntake =
+    "claim-service-intake";                                             // providers' topics
+inline constexpr std::string_view kPaymentService = "payment-service";  // payment-commands
+}  // namespace groups
+
+struct ConsumerGroupSpec {
+  std::string_view name;
+  // The topic it consumes, or "" for every provider's "<provider>-claim.submitted".
+  std::string_view topic;
+};
+std::span<const ConsumerGroupSpec> ConsumerGroups();
+
 struct TopicSpec {
   std::string_view name;
   int partitions;
