@@ -13,6 +13,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl
   libpistache-dev librdkafka-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libcli11-dev prometheus-cpp-dev libcurl4-openssl-dev libssl-dev
+  libvalijson-dev
   kcat jq wrk clang-format clang-tidy shellcheck
 )
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "claim_service/provider_registry.h"
+#include "shared/event_schemas.h"
 #include "shared/json_log.h"
 #include "shared/topic_catalog.h"
 
@@ -77,6 +78,15 @@ Status ApplyProviderSubmissions(const ClaimRouteDeps& deps,
     }
     if (record->removed_at) {
       dead->push_back(DeadLetter(m, "provider " + *provider + " was removed"));
+      continue;
+    }
+    // The topic's contract (shared/schemas/claim-submission); the claim fields' own rules are
+    // checked by the submission itself, with every error listed.
+    const nlohmann::json value = nlohmann::json::parse(m.value, nullptr, false);
+    const Status shape = value.is_discarded() ? InvalidArgument("the message is not JSON")
+                                              : ValidateMessage(SchemaForTopic(m.topic), value);
+    if (!shape.ok()) {
+      dead->push_back(DeadLetter(m, shape.message()));
       continue;
     }
     const HttpRequest request = AsRequest(m, *provider);

@@ -1,5 +1,7 @@
 #include "shared/payment_messages.h"
 
+#include "shared/event_schemas.h"
+
 #include <nlohmann/json.hpp>
 
 #include "shared/enum_names.h"
@@ -64,8 +66,9 @@ Enum Named(const nlohmann::json& j, const char* field, const EnumNameTable<Enum,
   return *value;
 }
 
+// Parses, checks the message against its topic's schema (shared/schemas/), then reads it.
 template <typename T, typename Body>
-StatusOr<T> Decode(std::string_view json, Body body) {
+StatusOr<T> Decode(std::string_view json, std::string_view schema, Body body) {
   try {
     nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return InvalidArgument("not valid JSON");
@@ -75,6 +78,7 @@ StatusOr<T> Decode(std::string_view json, Body body) {
                              std::to_string(j["schema_version"].get<int64_t>()) +
                              " is not supported");
     }
+    CLAIMS_RETURN_IF_ERROR(ValidateMessage(schema, j));
     return body(j);
   } catch (const std::exception& e) {
     return InvalidArgument(e.what());
@@ -113,41 +117,43 @@ OutgoingEvent EncodePaymentResult(const PaymentResult& r, const EventSource& sou
 }
 
 StatusOr<PaymentCommand> DecodePaymentCommand(std::string_view json) {
-  return Decode<PaymentCommand>(json, [](const nlohmann::json& j) -> StatusOr<PaymentCommand> {
-    PaymentCommand c;
-    c.event_id = Text(j, "event_id");
-    c.type = Named(j, "event_type", kCommandNames);
-    c.issued_at = Text(j, "event_timestamp");
-    c.claim_id = Text(j, "claim_id");
-    c.payment_id = Text(j, "payment_id");
-    c.amount_cents = Integer(j, "amount_cents", 0);
-    c.provider_npi = Text(j, "provider_npi");
-    c.attempt = static_cast<int>(Integer(j, "attempt", 1));
-    return c;
-  });
+  return Decode<PaymentCommand>(json, "payment-command",
+                                [](const nlohmann::json& j) -> StatusOr<PaymentCommand> {
+                                  PaymentCommand c;
+                                  c.event_id = Text(j, "event_id");
+                                  c.type = Named(j, "event_type", kCommandNames);
+                                  c.issued_at = Text(j, "event_timestamp");
+                                  c.claim_id = Text(j, "claim_id");
+                                  c.payment_id = Text(j, "payment_id");
+                                  c.amount_cents = Integer(j, "amount_cents", 0);
+                                  c.provider_npi = Text(j, "provider_npi");
+                                  c.attempt = static_cast<int>(Integer(j, "attempt", 1));
+                                  return c;
+                                });
 }
 
 StatusOr<PaymentResult> DecodePaymentResult(std::string_view json) {
-  return Decode<PaymentResult>(json, [](const nlohmann::json& j) -> StatusOr<PaymentResult> {
-    PaymentResult r;
-    r.event_id = Text(j, "event_id");
-    r.type = Named(j, "event_type", kResultNames);
-    r.occurred_at = Text(j, "event_timestamp");
-    r.claim_id = Text(j, "claim_id");
-    r.payment_id = Text(j, "payment_id");
-    r.command_id = Text(j, "command_id");
-    r.command_type = Named(j, "command_type", kCommandNames);
-    r.amount_cents = Integer(j, "amount_cents", 0);
-    if (j.contains("reason")) r.reason = Text(j, "reason", true);
-    if (r.type == PaymentResultType::kAttemptFailed) {
-      const auto it = j.find("transient");
-      if (it == j.end() || !it->is_boolean()) {
-        throw std::invalid_argument("transient must be true or false");
-      }
-      r.transient = it->get<bool>();
-    }
-    return r;
-  });
+  return Decode<PaymentResult>(json, "payment-result",
+                               [](const nlohmann::json& j) -> StatusOr<PaymentResult> {
+                                 PaymentResult r;
+                                 r.event_id = Text(j, "event_id");
+                                 r.type = Named(j, "event_type", kResultNames);
+                                 r.occurred_at = Text(j, "event_timestamp");
+                                 r.claim_id = Text(j, "claim_id");
+                                 r.payment_id = Text(j, "payment_id");
+                                 r.command_id = Text(j, "command_id");
+                                 r.command_type = Named(j, "command_type", kCommandNames);
+                                 r.amount_cents = Integer(j, "amount_cents", 0);
+                                 if (j.contains("reason")) r.reason = Text(j, "reason", true);
+                                 if (r.type == PaymentResultType::kAttemptFailed) {
+                                   const auto it = j.find("transient");
+                                   if (it == j.end() || !it->is_boolean()) {
+                                     throw std::invalid_argument("transient must be true or false");
+                                   }
+                                   r.transient = it->get<bool>();
+                                 }
+                                 return r;
+                               });
 }
 
 }  // namespace claims

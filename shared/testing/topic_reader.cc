@@ -4,13 +4,17 @@
 
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
+#include "shared/event_schemas.h"
 #include "shared/kafka_client.h"
 #include "shared/topic_catalog.h"
 
 namespace claims::testing {
 
-TopicReader::TopicReader(const std::string& bootstrap_servers, const std::string& topic)
-    : topic_(topic) {
+TopicReader::TopicReader(const std::string& bootstrap_servers, const std::string& topic,
+                         bool validate)
+    : topic_(topic), validate_(validate) {
   KafkaSettings settings;
   settings.bootstrap_servers = bootstrap_servers;
   KafkaConfigEntries entries = ConsumerConfig(settings, "test-reader");
@@ -42,6 +46,21 @@ TopicReader::TopicReader(const std::string& bootstrap_servers, const std::string
   rd_kafka_topic_partition_list_destroy(parts);
 }
 
+// Every message a test reads from a topic with a schema must match it: so each test that
+// reads what the services produce also checks the contract downstream consumers rely on.
+void TopicReader::CheckSchema(const ConsumedMessage& m) const {
+  const std::string_view schema = SchemaForTopic(m.topic);
+  if (!validate_ || schema.empty()) return;
+  const nlohmann::json value = nlohmann::json::parse(m.value, nullptr, false);
+  const Status s =
+      value.is_discarded() ? InvalidArgument("not JSON") : ValidateMessage(schema, value);
+  if (!s.ok()) {
+    ADD_FAILURE() << m.topic << "/" << m.partition << "/" << m.offset << ": " << s.ToString()
+                  << "\n"
+                  << m.value;
+  }
+}
+
 TopicReader::~TopicReader() {
   rd_kafka_consumer_close(consumer_);
   rd_kafka_destroy(consumer_);
@@ -54,7 +73,10 @@ std::vector<ConsumedMessage> TopicReader::ReadUntil(
   while (!done(read_) && std::chrono::steady_clock::now() < deadline) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, 100);
     if (m == nullptr) continue;
-    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) read_.push_back(CopyKafkaMessage(*m));
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      read_.push_back(CopyKafkaMessage(*m));
+      CheckSchema(read_.back());
+    }
     rd_kafka_message_destroy(m);
   }
   return read_;

@@ -1,5 +1,6 @@
 // Reading topics in tests: a consumer with plain assign() (no group, so no rebalance wait) over
-// every partition of one topic, from the beginning.
+// every partition of one topic, from the beginning. Each message read from a topic with a
+// schema (SchemaForTopic) is checked against it, and a mismatch fails the test.
 #pragma once
 
 #include <chrono>
@@ -16,7 +17,8 @@ using ConsumedMessage = KafkaMessage;
 
 class TopicReader {
  public:
-  TopicReader(const std::string& bootstrap_servers, const std::string& topic);
+  // `validate` false: a test that put messages on the topic that are meant not to match.
+  TopicReader(const std::string& bootstrap_servers, const std::string& topic, bool validate = true);
   ~TopicReader();
   TopicReader(const TopicReader&) = delete;
   TopicReader& operator=(const TopicReader&) = delete;
@@ -28,8 +30,11 @@ class TopicReader {
       std::chrono::milliseconds timeout);
 
  private:
+  void CheckSchema(const ConsumedMessage& m) const;
+
   rd_kafka_t* consumer_;
   std::string topic_;
+  bool validate_;
   std::vector<ConsumedMessage> read_;
 };
 
