@@ -3,10 +3,10 @@
 # (unless KAFKA_BOOTSTRAP_SERVERS is set), M claim-service instances (claim-1 .. claim-M, each
 # with its own WAL, all on one port with SO_REUSEPORT, sharing the claims database), then N
 # payment-service instances (payment-1 .. payment-N, each with its own WAL and HTTP port,
-# sharing the broker, the payments database and the gateway ledger). Prints where everything
-# listens. On Ctrl-C or SIGTERM, or when the broker or the last claim-service instance exits,
-# stops every child it started and waits for them; a service instance that exits while others
-# of its service run is reported, and the others carry on.
+# sharing the broker, the payments database and the gateway ledger), then claims-joiner. Prints
+# where everything listens. On Ctrl-C or SIGTERM, or when the broker or the last claim-service
+# instance exits, stops every child it started and waits for them; a service instance (or the
+# joiner) that exits while others of its service run is reported, and the others carry on.
 #   bash scripts/run_stack.sh BUILD_DIR [--claims M] [--payments N] [--auth off|required]
 #   (M defaults to 1, N to 2; --auth to $AUTH, else off)
 # With --auth required every service needs API keys; the operator key is OPERATOR_API_KEY, or
@@ -137,10 +137,16 @@ for ((n = 1; n <= payments; n++)); do
 "
 done
 
+# claims-joiner: the three-stream join into claim-payments.joined (one per data directory).
+"$build_dir/claims-joiner/claims-joiner" --data-dir "$DATA_DIR" &
+children+=($!)
+joiner_pid=$!
+
 cat <<INFO
 
   claim-service   http://$CLAIM_SERVICE_HOST:$port   ($claims instance(s): claim-1..claim-$claims; /policies, /claims, /top-provider-npis, /healthz, /readyz, /metrics)
-$payment_lines  Kafka           $KAFKA_BOOTSTRAP_SERVERS
+$payment_lines  claims-joiner   joins policies, claim-events and payment-events into claim-payments.joined
+  Kafka           $KAFKA_BOOTSTRAP_SERVERS
   data            $DATA_DIR
   auth            $auth_line
   operator CLI    bash develop_local.sh claimsctl help   (providers: claimsctl provider add NAME)
@@ -155,7 +161,7 @@ echo "run_stack: ready"
 # partitions move to the others; the kernel sends a claim instance's new connections to the
 # others, and they adopt its WAL.
 set +e
-broker_pids=("${children[@]:0:${#children[@]}-payments-claims}")
+broker_pids=("${children[@]:0:${#children[@]}-payments-claims-1}")
 remaining=("${children[@]}")
 claims_left=$claims
 while :; do
@@ -165,6 +171,7 @@ while :; do
   what=payment-service
   for pid in "${claim_pids[@]}"; do [ "$pid" = "$exited" ] && what=claim-service; done
   for pid in "${broker_pids[@]}"; do [ "$pid" = "$exited" ] && what=broker; done
+  [ "$exited" = "$joiner_pid" ] && what=claims-joiner
   [ "$what" = claim-service ] && claims_left=$((claims_left - 1))
   if [ "$what" = broker ] || [ -z "$exited" ] || [ "$claims_left" = 0 ]; then
     set -e

@@ -4,7 +4,8 @@
 # topic reaching PAID through payment-service, its changes read back (kcat) from the provider's
 # updated topic, the other provider seeing none of it, a rotated key revoked (refused by
 # every instance), a claim dead-lettered, its cause fixed and re-driven (taken once), the
-# generator over HTTP and Kafka, and the monitor and GET /stats/events agreeing with the API.
+# generator over HTTP and Kafka, the monitor and GET /stats/events agreeing with the API, and
+# claim-payments.joined holding one record per terminal state though claims-joiner was killed.
 #   bash providers_e2e_test.sh BUILD_DIR
 set -euo pipefail
 build_dir=$(cd "$1" && pwd)
@@ -118,6 +119,11 @@ done
 sleep 2  # the second re-drive's message is taken by now too
 [ "$(call "$late_key" GET /claims | jq length)" = 1 ] || fail "re-driving twice made two claims"
 
+# claims-joiner killed (SIGKILL) while claims flow, and started again by hand on its store.
+joiner_pid=$(pgrep -f "claims-joiner/claims-joiner --data-dir $data_dir") || fail "no claims-joiner"
+(sleep 1 && kill -KILL "$joiner_pid") &
+killer=$!
+
 # The generator, over HTTP (a share invalid) and onto saa's topic.
 gen=$(ctl --json generate --rate 100 --duration 2s --invalid-share 0.2 --policies 3 --seed 7)
 [ "$(jq .sent <<<"$gen")" -ge 190 ] || fail "generate sent too few: $gen"
@@ -135,6 +141,10 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 [ "$after" = $((before + 50)) ] || fail "saa has $after claims, expected $((before + 50))"
+
+wait "$killer"
+"$build_dir/claims-joiner/claims-joiner" --data-dir "$data_dir" >>"$log" 2>&1 &
+joiner=$!
 
 # The monitor and GET /stats/events count what the API shows: every claim's last state, the
 # dead letters, and no lag once the stack is idle.
@@ -158,6 +168,27 @@ stats=$(call "$operator_key" GET /stats/events)
   fail "GET /stats/events differs from the API: $(jq -c .claims_by_state <<<"$stats")"
 [ "$(jq .caught_up <<<"$stats")" = true ] || fail "/stats/events did not catch up"
 [ "$(call "$new_key" GET /stats/events | jq .status)" = 403 ] || fail "a provider read /stats/events"
+
+# claim-payments.joined: exactly one record per terminal state a claim reached (from
+# claim-events), none twice across the kill, and saa's paid claim joined with its policy.
+terminal='select(.to == "PAID" or .to == "REJECTED" or .to == "PAYMENT_FAILED" or .to == "REVERSED"
+  or .to == "VOIDED" or .to == "COMPENSATION_FAILED") | "\(.claim_id)/joined/\(.to)"'
+expected_joined=$(kcat -C -b "$broker" -t claim-events -o beginning -e -q -f '%s\n' |
+  jq -r "$terminal" | sort -u)
+for _ in $(seq 1 100); do
+  joined=$(kcat -C -b "$broker" -t claim-payments.joined -o beginning -e -q -f '%s\n')
+  [ "$(jq -r .event_id <<<"$joined" | sort -u)" = "$expected_joined" ] && break
+  sleep 0.2
+done
+[ "$(jq -r .event_id <<<"$joined" | sort -u)" = "$expected_joined" ] ||
+  fail "claim-payments.joined differs from the terminal states on claim-events"
+[ "$(jq -r .event_id <<<"$joined" | sort | uniq -d)" = "" ] || fail "a joined record is there twice"
+[ "$(jq -r "select(.claim_id == \"$id\") | .policy.policy_id" <<<"$joined")" = "$policy" ] ||
+  fail "saa's claim is not joined with its policy"
+[ "$(jq -r "select(.claim_id == \"$id\") | .payment.result" <<<"$joined")" = PAYMENT_SETTLED ] ||
+  fail "saa's claim is not joined with its settlement"
+kill -TERM "$joiner"
+wait "$joiner" || fail "the restarted claims-joiner did not stop cleanly"
 
 kill -TERM "$stack"
 wait "$stack" || fail "run_stack did not stop cleanly"

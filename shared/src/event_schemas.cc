@@ -87,6 +87,7 @@ std::string_view SchemaForTopic(std::string_view topic) {
   }
   if (topic == topics::kPaymentCommands) return "payment-command";
   if (topic == topics::kPaymentEvents) return "payment-result";
+  if (topic == topics::kClaimPaymentsJoined) return "claim-payment-joined";
   if (ProviderOfSubmittedTopic(topic)) return "claim-submission";
   return "";
 }

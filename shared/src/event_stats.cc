@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "shared/clock.h"
@@ -227,7 +228,8 @@ nlohmann::json EventStatsReader::Snapshot(std::chrono::milliseconds timeout) {
     std::map<std::string, int> consumed;
     for (const auto& [name, partitions] : known) {
       const bool mine =
-          spec.topic.empty() ? ProviderOfSubmittedTopic(name).has_value() : name == spec.topic;
+          (spec.provider_topics && ProviderOfSubmittedTopic(name).has_value()) ||
+          std::find(spec.topics.begin(), spec.topics.end(), name) != spec.topics.end();
       if (mine) consumed[name] = partitions;
     }
     const std::string group(spec.name);

@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+
 #include "shared/kafka_client.h"
 
 namespace claims {
@@ -86,6 +88,12 @@ StatusOr<std::vector<PartitionWatermarks>> KafkaInspector::Watermarks(
 
 StatusOr<std::vector<KafkaMessage>> KafkaInspector::ReadAll(const std::string& topic,
                                                             std::chrono::milliseconds timeout) {
+  return ReadFrom(topic, {}, timeout);
+}
+
+StatusOr<std::vector<KafkaMessage>> KafkaInspector::ReadFrom(const std::string& topic,
+                                                             const std::map<int, int64_t>& from,
+                                                             std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   StatusOr<std::vector<PartitionWatermarks>> marks = Watermarks(topic, timeout);
   if (!marks.ok()) return marks.status();
@@ -93,9 +101,11 @@ StatusOr<std::vector<KafkaMessage>> KafkaInspector::ReadAll(const std::string& t
   rd_kafka_topic_partition_list_t* parts =
       rd_kafka_topic_partition_list_new(static_cast<int>(marks->size()));
   for (const PartitionWatermarks& m : *marks) {
-    if (m.high <= m.low) continue;
+    const auto start = from.find(m.partition);
+    const int64_t first = start == from.end() ? m.low : std::max(m.low, start->second);
+    if (m.high <= first) continue;
     high[m.partition] = m.high;
-    rd_kafka_topic_partition_list_add(parts, topic.c_str(), m.partition)->offset = m.low;
+    rd_kafka_topic_partition_list_add(parts, topic.c_str(), m.partition)->offset = first;
   }
   std::map<int, std::vector<KafkaMessage>> read;
   if (!high.empty()) rd_kafka_assign(rk_, parts);

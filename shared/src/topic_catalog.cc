@@ -8,13 +8,14 @@ namespace {
 
 // Saga topics have 6 partitions: payment-service scales out to 6 instances that each own at
 // least one partition. Policy topics carry far less traffic.
-constexpr std::array<TopicSpec, 6> kPrimary{{
+constexpr std::array<TopicSpec, 7> kPrimary{{
     {topics::kPolicyCreated, 3, "policy_id", false},
     {topics::kPolicyUpdated, 3, "policy_id", false},
     {topics::kPolicyDeleted, 3, "policy_id", false},
     {topics::kClaimEvents, 6, "claim_id", false},
     {topics::kPaymentCommands, 6, "claim_id", true},
     {topics::kPaymentEvents, 6, "claim_id", true},
+    {topics::kClaimPaymentsJoined, 6, "claim_id", false},
 }};
 
 // Dead-letter topics get one partition: they are read by people and tools, rarely and in order.
@@ -41,11 +42,20 @@ const std::vector<TopicSpec>& All() {
 
 }  // namespace
 
+constexpr std::array<std::string_view, 5> kJoinerInputs = {
+    topics::kPolicyCreated, topics::kPolicyUpdated, topics::kPolicyDeleted, topics::kClaimEvents,
+    topics::kPaymentEvents};
+constexpr std::array<std::string_view, 1> kClaimServiceInputs = {topics::kPaymentEvents};
+constexpr std::array<std::string_view, 1> kPaymentServiceInputs = {topics::kPaymentCommands};
+
+std::span<const std::string_view> JoinerInputTopics() { return kJoinerInputs; }
+
 std::span<const ConsumerGroupSpec> ConsumerGroups() {
-  static constexpr std::array<ConsumerGroupSpec, 3> kGroups{{
-      {groups::kClaimService, topics::kPaymentEvents},
-      {groups::kClaimServiceIntake, ""},
-      {groups::kPaymentService, topics::kPaymentCommands},
+  static constexpr std::array<ConsumerGroupSpec, 4> kGroups{{
+      {groups::kClaimService, kClaimServiceInputs, false},
+      {groups::kClaimServiceIntake, {}, true},
+      {groups::kPaymentService, kPaymentServiceInputs, false},
+      {groups::kClaimsJoiner, kJoinerInputs, false},
   }};
   return kGroups;
 }

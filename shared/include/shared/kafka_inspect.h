@@ -46,6 +46,11 @@ class KafkaInspector {
   // finish within `timeout`).
   StatusOr<std::vector<KafkaMessage>> ReadAll(const std::string& topic,
                                               std::chrono::milliseconds timeout);
+  // The same from the given offset of each partition (a partition not named: from its low
+  // watermark) to its high watermark.
+  StatusOr<std::vector<KafkaMessage>> ReadFrom(const std::string& topic,
+                                               const std::map<int, int64_t>& from,
+                                               std::chrono::milliseconds timeout);
 
  private:
   KafkaInspector() = default;

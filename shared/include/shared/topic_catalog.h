@@ -18,6 +18,8 @@ inline constexpr std::string_view kPolicyDeleted = "policy-deleted";
 inline constexpr std::string_view kClaimEvents = "claim-events";
 inline constexpr std::string_view kPaymentCommands = "payment-commands";
 inline constexpr std::string_view kPaymentEvents = "payment-events";
+// claims-joiner's output: each claim's terminal state joined with its policy and payment.
+inline constexpr std::string_view kClaimPaymentsJoined = "claim-payments.joined";
 }  // namespace topics
 
 // The consumer groups of the product's services; tools read their committed offsets (lag).
@@ -26,14 +28,19 @@ inline constexpr std::string_view kClaimService = "claim-service";  // payment-e
 inline constexpr std::string_view kClaimServiceIntake =
     "claim-service-intake";                                             // providers' topics
 inline constexpr std::string_view kPaymentService = "payment-service";  // payment-commands
+// claims-joiner reads its five topics with assign() and commits under this id only to show lag.
+inline constexpr std::string_view kClaimsJoiner = "claims-joiner";
 }  // namespace groups
 
 struct ConsumerGroupSpec {
   std::string_view name;
-  // The topic it consumes, or "" for every provider's "<provider>-claim.submitted".
-  std::string_view topic;
+  std::span<const std::string_view> topics;  // what it consumes
+  bool provider_topics;                      // and every "<provider>-claim.submitted"
 };
 std::span<const ConsumerGroupSpec> ConsumerGroups();
+
+// claims-joiner's inputs: the policy topics, claim-events and payment-events.
+std::span<const std::string_view> JoinerInputTopics();
 
 struct TopicSpec {
   std::string_view name;

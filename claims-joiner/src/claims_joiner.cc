@@ -1,0 +1,193 @@
+#include "claims_joiner/claims_joiner.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <filesystem>
+#include <set>
+
+#include "shared/json_log.h"
+#include "shared/kafka_client.h"
+#include "shared/kafka_inspect.h"
+#include "shared/topic_catalog.h"
+#include "wal/log.h"
+
+namespace claims {
+namespace {
+
+constexpr std::chrono::seconds kKafkaTimeout{30};
+constexpr std::chrono::milliseconds kRetryBackoff{500};
+
+std::string StoreDir(const std::string& data_dir) { return data_dir + "/claims-joiner"; }
+
+}  // namespace
+
+std::string JoinerStorePath(const std::string& data_dir) {
+  return StoreDir(data_dir) + "/joiner.sqlite";
+}
+
+StatusOr<std::unique_ptr<ClaimsJoiner>> ClaimsJoiner::Start(const ClaimsJoinerConfig& config) {
+  std::unique_ptr<ClaimsJoiner> j(new ClaimsJoiner());
+  j->config_ = config;
+  std::error_code ec;
+  std::filesystem::create_directories(StoreDir(config.data_dir), ec);
+  if (ec) return Internal("cannot create " + StoreDir(config.data_dir) + ": " + ec.message());
+  StatusOr<std::unique_ptr<wal::FileLock>> lock =
+      wal::LockLogDir(wal::PosixFileSystem(), StoreDir(config.data_dir));
+  if (!lock.ok()) return lock.status();
+  j->lock_ = std::move(*lock);
+  StatusOr<std::unique_ptr<JoinStore>> store =
+      JoinStore::Open(JoinerStorePath(config.data_dir), {"claims-joiner", config.instance_id});
+  if (!store.ok()) return store.status();
+  j->store_ = std::move(*store);
+  StatusOr<std::unique_ptr<KafkaEventPublisher>> publisher =
+      KafkaEventPublisher::Create(config.kafka, j->metrics_);
+  if (!publisher.ok()) return publisher.status();
+  j->publisher_ = std::move(*publisher);
+  CLAIMS_RETURN_IF_ERROR(j->Reconcile());
+  CLAIMS_RETURN_IF_ERROR(j->Assign());
+  j->thread_ = std::thread([p = j.get()] { p->Run(); });
+  Log(LogLevel::kInfo, "claims-joiner started",
+      {{"store", JoinerStorePath(config.data_dir)}, {"output", topics::kClaimPaymentsJoined}});
+  return j;
+}
+
+ClaimsJoiner::~ClaimsJoiner() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (consumer_ != nullptr) {
+    rd_kafka_consumer_close(consumer_);
+    rd_kafka_destroy(consumer_);
+  }
+}
+
+// A record made but not recorded as published may have reached the topic before a crash: it
+// would be there after the topic's ends recorded when that publication started. Those found
+// are marked published, so each record is on the topic once.
+Status ClaimsJoiner::Reconcile() {
+  StatusOr<std::vector<JoinedOutput>> pending = store_->Unpublished();
+  if (!pending.ok()) return pending.status();
+  if (pending->empty()) return Status::Ok();
+  StatusOr<std::map<int, int64_t>> from = store_->RelayStart();
+  if (!from.ok()) return from.status();
+  if (from->empty()) return Status::Ok();  // no publication was ever started
+  StatusOr<std::unique_ptr<KafkaInspector>> inspector = KafkaInspector::Create(config_.kafka);
+  if (!inspector.ok()) return inspector.status();
+  StatusOr<std::vector<KafkaMessage>> tail =
+      (*inspector)->ReadFrom(std::string(topics::kClaimPaymentsJoined), *from, kKafkaTimeout);
+  if (!tail.ok()) return tail.status();
+  std::set<std::string> on_topic;
+  for (const KafkaMessage& m : *tail) on_topic.insert(m.EventId());
+  std::vector<std::string> found;
+  for (const JoinedOutput& o : *pending) {
+    if (on_topic.contains(o.event_id)) found.push_back(o.event_id);
+  }
+  Log(LogLevel::kInfo, "joined records of the last run settled",
+      {{"unpublished", pending->size()}, {"already_on_topic", found.size()}});
+  return store_->MarkPublished(found);
+}
+
+Status ClaimsJoiner::Assign() {
+  KafkaConfigEntries entries = ConsumerConfig(config_.kafka, groups::kClaimsJoiner);
+  // Positions come from the store; the group's committed offsets are only for tools (lag).
+  entries.emplace_back("enable.auto.commit", "false");
+  StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(entries);
+  if (!conf.ok()) return conf.status();
+  StatusOr<rd_kafka_t*> rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  if (!rk.ok()) return rk.status();
+  consumer_ = *rk;
+  rd_kafka_poll_set_consumer(consumer_);
+  StatusOr<std::map<std::pair<std::string, int>, int64_t>> positions = store_->Positions();
+  if (!positions.ok()) return positions.status();
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(0);
+  for (std::string_view topic : JoinerInputTopics()) {
+    const TopicSpec* spec = FindTopic(topic);
+    for (int p = 0; p < spec->partitions; ++p) {
+      const auto it = positions->find({std::string(topic), p});
+      rd_kafka_topic_partition_list_add(list, std::string(topic).c_str(), p)->offset =
+          it == positions->end() ? RD_KAFKA_OFFSET_BEGINNING : it->second;
+    }
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_assign(consumer_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Internal(std::string("cannot assign the joiner's inputs: ") + rd_kafka_err2str(err));
+  }
+  return Status::Ok();
+}
+
+Status ClaimsJoiner::PublishPending() {
+  StatusOr<std::vector<JoinedOutput>> pending = store_->Unpublished();
+  if (!pending.ok()) return pending.status();
+  if (pending->empty()) return Status::Ok();
+  StatusOr<std::unique_ptr<KafkaInspector>> inspector = KafkaInspector::Create(config_.kafka);
+  if (!inspector.ok()) return inspector.status();
+  StatusOr<std::vector<PartitionWatermarks>> marks =
+      (*inspector)->Watermarks(std::string(topics::kClaimPaymentsJoined), kKafkaTimeout);
+  if (!marks.ok()) return marks.status();
+  std::map<int, int64_t> ends;
+  for (const PartitionWatermarks& m : *marks) ends[m.partition] = m.high;
+  CLAIMS_RETURN_IF_ERROR(store_->SaveRelayStart(ends));
+  std::vector<OutgoingEvent> events;
+  std::vector<std::string> ids;
+  for (const JoinedOutput& o : *pending) {
+    events.push_back(
+        {std::string(topics::kClaimPaymentsJoined), o.claim_id, o.event_id, o.payload, {}});
+    ids.push_back(o.event_id);
+  }
+  CLAIMS_RETURN_IF_ERROR(publisher_->PublishAll(events, kKafkaTimeout));
+  CLAIMS_RETURN_IF_ERROR(store_->MarkPublished(ids));
+  published_ += static_cast<int64_t>(ids.size());
+  return Status::Ok();
+}
+
+void ClaimsJoiner::Run() {
+  std::vector<KafkaMessage> batch;
+  bool to_publish = true;  // a previous run may have left records
+  while (!stop_.load()) {
+    if (batch.empty()) {
+      int wait_ms = static_cast<int>(config_.poll_timeout.count());
+      while (batch.size() < config_.max_batch) {
+        rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_, wait_ms);
+        if (m == nullptr) break;
+        wait_ms = 0;
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          batch.push_back(CopyKafkaMessage(*m));
+        } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          Log(LogLevel::kWarn, "joiner consumer error", {{"error", rd_kafka_message_errstr(m)}});
+        }
+        rd_kafka_message_destroy(m);
+      }
+    }
+    if (!batch.empty()) {
+      StatusOr<ApplyCounts> counts = store_->Apply(batch);
+      if (!counts.ok()) {  // nothing of it was applied: the same batch again
+        Log(LogLevel::kWarn, "joiner batch not applied; retrying",
+            {{"messages", batch.size()}, {"error", counts.status().ToString()}});
+        std::this_thread::sleep_for(kRetryBackoff);
+        continue;
+      }
+      // For tools only (claimsctl monitor's lag): the store holds the real positions.
+      rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(0);
+      for (const KafkaMessage& m : batch) {
+        rd_kafka_topic_partition_list_add(list, m.topic.c_str(), m.partition)->offset =
+            m.offset + 1;
+      }
+      (void)rd_kafka_commit(consumer_, list, /*async=*/1);
+      rd_kafka_topic_partition_list_destroy(list);
+      batch.clear();
+      to_publish = to_publish || counts->outputs > 0;
+    }
+    if (to_publish) {
+      const Status s = PublishPending();
+      to_publish = !s.ok();
+      if (!s.ok()) {
+        Log(LogLevel::kWarn, "joined records not published yet; retrying",
+            {{"error", s.ToString()}});
+        std::this_thread::sleep_for(kRetryBackoff);
+      }
+    }
+  }
+  (void)PublishPending();
+}
+
+}  // namespace claims
