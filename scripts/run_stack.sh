@@ -171,7 +171,7 @@ while :; do
   what=payment-service
   for pid in "${claim_pids[@]}"; do [ "$pid" = "$exited" ] && what=claim-service; done
   for pid in "${broker_pids[@]}"; do [ "$pid" = "$exited" ] && what=broker; done
-  [ "$exited" = "$joiner_pid" ] && what=claims-joiner
+  [ "$exited" = "$joiner_pid" ] && what="claims-joiner"
   [ "$what" = claim-service ] && claims_left=$((claims_left - 1))
   if [ "$what" = broker ] || [ -z "$exited" ] || [ "$claims_left" = 0 ]; then
     set -e
