@@ -6,7 +6,6 @@
 #include <set>
 
 #include "shared/json_log.h"
-#include "shared/kafka_client.h"
 #include "shared/kafka_inspect.h"
 #include "shared/topic_catalog.h"
 #include "wal/log.h"
@@ -87,15 +86,11 @@ Status ClaimsJoiner::Reconcile() {
 }
 
 Status ClaimsJoiner::Assign() {
-  KafkaConfigEntries entries = ConsumerConfig(config_.kafka, groups::kClaimsJoiner);
   // Positions come from the store; the group's committed offsets are only for tools (lag).
-  entries.emplace_back("enable.auto.commit", "false");
-  StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(entries);
-  if (!conf.ok()) return conf.status();
-  StatusOr<rd_kafka_t*> rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  StatusOr<rd_kafka_t*> rk =
+      NewAssignOnlyConsumer(config_.kafka, groups::kClaimsJoiner, /*partition_eof=*/false);
   if (!rk.ok()) return rk.status();
   consumer_ = *rk;
-  rd_kafka_poll_set_consumer(consumer_);
   StatusOr<std::map<std::pair<std::string, int>, int64_t>> positions = store_->Positions();
   if (!positions.ok()) return positions.status();
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(0);

@@ -62,18 +62,12 @@ StatusOr<std::map<std::pair<std::string, int>, int64_t>> JoinStore::Positions() 
   StatusOr<SqliteStatement*> s =
       db_->Prepare("SELECT topic, partition, next_offset FROM positions");
   if (!s.ok()) return s.status();
-  std::map<std::pair<std::string, int>, int64_t> out;
-  for (;;) {
-    StatusOr<bool> row = (*s)->Step();
-    if (!row.ok()) {
-      (*s)->Reset();
-      return row.status();
-    }
-    if (!*row) break;
-    out[{(*s)->ColumnText(0), static_cast<int>((*s)->ColumnInt(1))}] = (*s)->ColumnInt(2);
-  }
-  (*s)->Reset();
-  return out;
+  using Row = std::pair<std::pair<std::string, int>, int64_t>;
+  StatusOr<std::vector<Row>> rows = CollectRows<Row>(*s, [](SqliteStatement& r) -> StatusOr<Row> {
+    return Row{{r.ColumnText(0), static_cast<int>(r.ColumnInt(1))}, r.ColumnInt(2)};
+  });
+  if (!rows.ok()) return rows.status();
+  return std::map<std::pair<std::string, int>, int64_t>(rows->begin(), rows->end());
 }
 
 StatusOr<ApplyCounts> JoinStore::Apply(std::span<const KafkaMessage> batch) {

@@ -7,7 +7,6 @@
 
 #include "shared/clock.h"
 #include "shared/json_log.h"
-#include "shared/kafka_client.h"
 #include "shared/kafka_inspect.h"
 #include "shared/topic_catalog.h"
 
@@ -90,14 +89,9 @@ nlohmann::json EventStats::ClaimsByState() const {
 }
 
 StatusOr<std::unique_ptr<EventStatsReader>> EventStatsReader::Start(const KafkaSettings& settings) {
-  KafkaConfigEntries entries = ConsumerConfig(settings, "claims-event-stats");
-  entries.emplace_back("enable.auto.commit", "false");
-  entries.emplace_back("enable.partition.eof", "false");
-  StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(entries);
-  if (!conf.ok()) return conf.status();
-  StatusOr<rd_kafka_t*> rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  StatusOr<rd_kafka_t*> rk =
+      NewAssignOnlyConsumer(settings, "claims-event-stats", /*partition_eof=*/false);
   if (!rk.ok()) return rk.status();
-  rd_kafka_poll_set_consumer(*rk);
   std::unique_ptr<EventStatsReader> reader(new EventStatsReader());
   reader->settings_ = settings;
   reader->rk_ = *rk;

@@ -11,17 +11,8 @@ namespace {
 
 int Ms(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
 
-// A consumer client that never joins its group nor commits: assign() and queries only.
 StatusOr<rd_kafka_t*> LookingClient(const KafkaSettings& settings, const std::string& group) {
-  KafkaConfigEntries entries = ConsumerConfig(settings, group);
-  entries.emplace_back("enable.auto.commit", "false");
-  entries.emplace_back("enable.partition.eof", "true");
-  StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(entries);
-  if (!conf.ok()) return conf.status();
-  StatusOr<rd_kafka_t*> rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
-  if (!rk.ok()) return rk.status();
-  rd_kafka_poll_set_consumer(*rk);
-  return *rk;
+  return NewAssignOnlyConsumer(settings, group, /*partition_eof=*/true);
 }
 
 void CloseClient(rd_kafka_t* rk) {
@@ -49,6 +40,19 @@ StatusOr<std::map<std::string, int>> AllTopics(rd_kafka_t* rk, std::chrono::mill
 }
 
 }  // namespace
+
+StatusOr<rd_kafka_t*> NewAssignOnlyConsumer(const KafkaSettings& settings, std::string_view group,
+                                            bool partition_eof) {
+  KafkaConfigEntries entries = ConsumerConfig(settings, group);
+  entries.emplace_back("enable.auto.commit", "false");
+  entries.emplace_back("enable.partition.eof", partition_eof ? "true" : "false");
+  StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(entries);
+  if (!conf.ok()) return conf.status();
+  StatusOr<rd_kafka_t*> rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
+  if (!rk.ok()) return rk.status();
+  rd_kafka_poll_set_consumer(*rk);
+  return *rk;
+}
 
 StatusOr<std::unique_ptr<KafkaInspector>> KafkaInspector::Create(const KafkaSettings& settings) {
   StatusOr<rd_kafka_t*> rk = LookingClient(settings, "claimsctl-inspect");

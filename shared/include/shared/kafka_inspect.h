@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shared/kafka_config.h"
@@ -24,6 +25,12 @@ struct PartitionWatermarks {
   int64_t low = 0;   // the first offset still kept
   int64_t high = 0;  // the offset the next message will get
 };
+
+// A consumer that is given its partitions with assign() and never joins `group` (the id only
+// names it to the cluster, for committed offsets) nor commits by itself; with `partition_eof`
+// it reports each partition's end. Polled with rd_kafka_consumer_poll. Errors: kInvalidArgument.
+StatusOr<rd_kafka_t*> NewAssignOnlyConsumer(const KafkaSettings& settings, std::string_view group,
+                                            bool partition_eof);
 
 // A client for looking, with no group (or, for CommittedOffsets, a group it never joins).
 class KafkaInspector {
