@@ -70,7 +70,17 @@ Status ApplyProviderSubmissions(const ClaimRouteDeps& deps,
       if (!provider) continue;  // the pattern matches only providers' topics
       const std::string topic = DeadLetterTopic(m.topic);
       if (!made_topics.contains(topic)) {
-        CLAIMS_RETURN_IF_ERROR(create_dead_letter_topic(topic));
+        const Status made = create_dead_letter_topic(topic);
+        if (!made.ok()) {
+          // Retrying would hold up every provider's intake for one topic nobody registered;
+          // the message stays on its own topic, where an operator can still read it.
+          Log(LogLevel::kError, "message of an unregistered provider skipped: no dead-letter topic",
+              {{"topic", m.topic},
+               {"partition", m.partition},
+               {"offset", m.offset},
+               {"error", made.ToString()}});
+          continue;
+        }
         made_topics.insert(topic);
       }
       dead->push_back(DeadLetter(m, "no provider " + *provider + " is registered"));

@@ -42,6 +42,9 @@ StatusOr<std::unique_ptr<ClaimsJoiner>> ClaimsJoiner::Start(const ClaimsJoinerCo
       KafkaEventPublisher::Create(config.kafka, j->metrics_);
   if (!publisher.ok()) return publisher.status();
   j->publisher_ = std::move(*publisher);
+  StatusOr<std::unique_ptr<KafkaInspector>> inspector = KafkaInspector::Create(config.kafka);
+  if (!inspector.ok()) return inspector.status();
+  j->inspector_ = std::move(*inspector);
   CLAIMS_RETURN_IF_ERROR(j->Reconcile());
   CLAIMS_RETURN_IF_ERROR(j->Assign());
   j->thread_ = std::thread([p = j.get()] { p->Run(); });
@@ -69,10 +72,8 @@ Status ClaimsJoiner::Reconcile() {
   StatusOr<std::map<int, int64_t>> from = store_->RelayStart();
   if (!from.ok()) return from.status();
   if (from->empty()) return Status::Ok();  // no publication was ever started
-  StatusOr<std::unique_ptr<KafkaInspector>> inspector = KafkaInspector::Create(config_.kafka);
-  if (!inspector.ok()) return inspector.status();
   StatusOr<std::vector<KafkaMessage>> tail =
-      (*inspector)->ReadFrom(std::string(topics::kClaimPaymentsJoined), *from, kKafkaTimeout);
+      inspector_->ReadFrom(std::string(topics::kClaimPaymentsJoined), *from, kKafkaTimeout);
   if (!tail.ok()) return tail.status();
   std::set<std::string> on_topic;
   for (const KafkaMessage& m : *tail) on_topic.insert(m.EventId());
@@ -114,10 +115,8 @@ Status ClaimsJoiner::PublishPending() {
   StatusOr<std::vector<JoinedOutput>> pending = store_->Unpublished();
   if (!pending.ok()) return pending.status();
   if (pending->empty()) return Status::Ok();
-  StatusOr<std::unique_ptr<KafkaInspector>> inspector = KafkaInspector::Create(config_.kafka);
-  if (!inspector.ok()) return inspector.status();
   StatusOr<std::vector<PartitionWatermarks>> marks =
-      (*inspector)->Watermarks(std::string(topics::kClaimPaymentsJoined), kKafkaTimeout);
+      inspector_->Watermarks(std::string(topics::kClaimPaymentsJoined), kKafkaTimeout);
   if (!marks.ok()) return marks.status();
   std::map<int, int64_t> ends;
   for (const PartitionWatermarks& m : *marks) ends[m.partition] = m.high;

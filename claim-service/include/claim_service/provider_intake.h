@@ -20,6 +20,8 @@ namespace claims {
 
 // Makes sure a dead-letter topic exists (EnsureTopics): the topic of a provider not registered
 // yet has none, and a dead letter to a missing topic would hold up every provider's intake.
+// When it cannot be made, the message is logged at error level and skipped (it stays on its
+// own topic).
 using DeadLetterTopicCreator = std::function<Status(const std::string& topic)>;
 
 // The BatchHandler of the intake consumer. kUnavailable (the journal or database cannot take

@@ -15,6 +15,7 @@
 
 #include "claims_joiner/join_store.h"
 #include "shared/kafka_config.h"
+#include "shared/kafka_inspect.h"
 #include "shared/kafka_publisher.h"
 #include "wal/file_system.h"
 
@@ -55,6 +56,7 @@ class ClaimsJoiner {
   std::unique_ptr<JoinStore> store_;
   prometheus::Registry metrics_;
   std::unique_ptr<KafkaEventPublisher> publisher_;
+  std::unique_ptr<KafkaInspector> inspector_;  // the output topic's ends; the joiner's thread
   rd_kafka_t* consumer_ = nullptr;
   std::atomic<int64_t> published_{0};
   std::atomic<bool> stop_{false};
