@@ -84,15 +84,15 @@ class Generator {
         "Knuth",    "Allen",  "Thompson", "Hamilton", "Perlman"};
     ref->subscriber = "S" + Digits(7);
     ref->group = "G-" + Digits(4);
-    ref->start_year = 2024 + Pick(3);
-    const int years = 1 + Pick(5);
+    ref->start_year = 2024 + Number(3);
+    const int years = 1 + Number(5);
     return {{"policyholder_name",
              std::string(kFirst[Pick(kFirst.size())]) + " " + kLast[Pick(kLast.size())]},
             {"policy_type", kTypes[Pick(kTypes.size())]},
             {"start_date", std::to_string(ref->start_year) + "-01-01"},
             {"end_date", std::to_string(ref->start_year + years) + "-01-01"},
-            {"premium_amount", Money(60 + Pick(2400), Pick(100))},
-            {"coverage_amount", 250000 + 50000 * Pick(40)},
+            {"premium_amount", Money(60 + Number(2400), Number(100))},
+            {"coverage_amount", 250000 + 50000 * Number(40)},
             {"customer_id", "CUS" + Digits(6)},
             {"subscriber_number", ref->subscriber},
             {"plan_group_number", ref->group}};
@@ -102,15 +102,15 @@ class Generator {
   nlohmann::json Claim(const PolicyRef& policy, bool invalid) {
     static constexpr std::array<const char*, 10> kProcedures = {
         "D0120", "D0150", "D0210", "D0274", "D1110", "D2140", "D2391", "D2740", "D3330", "D7140"};
-    const int fee = 40 + Pick(1400);
-    const int allowed = fee * (60 + Pick(36)) / 100;
-    const int coinsurance = allowed * Pick(21) / 100;
-    const int copay = Pick(4) == 0 ? 0 : 10 + 5 * Pick(6);
-    const int month = 1 + Pick(12);
-    const int day = 1 + Pick(28);
+    const int fee = 40 + Number(1400);
+    const int allowed = fee * (60 + Number(36)) / 100;
+    const int coinsurance = allowed * Number(21) / 100;
+    const int copay = Number(4) == 0 ? 0 : 10 + 5 * Number(6);
+    const int month = 1 + Number(12);
+    const int day = 1 + Number(28);
     std::string service_date;
     char buf[32];
-    if (Pick(3) == 0) {
+    if (Number(3) == 0) {
       std::snprintf(buf, sizeof buf, "%d/%d/%02d 0:00", month, day, (policy.start_year % 100));
     } else {
       std::snprintf(buf, sizeof buf, "%d-%02d-%02d", policy.start_year, month, day);
@@ -119,11 +119,11 @@ class Generator {
     std::string npi = kNpis[Pick(kNpis.size())];
     std::string procedure = kProcedures[Pick(kProcedures.size())];
     nlohmann::json fees = MoneyValue(fee, 0);
-    nlohmann::json allowed_fees = MoneyValue(allowed, Pick(100));
+    nlohmann::json allowed_fees = MoneyValue(allowed, Number(100));
     nlohmann::json coins = MoneyValue(coinsurance, 0);
     bool drop_allowed = false;
     if (invalid) {
-      switch (Pick(5)) {
+      switch (Number(5)) {
         case 0:
           npi = npi.substr(1);
           break;  // 9 digits
@@ -158,6 +158,7 @@ class Generator {
 
   bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
   size_t Pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  int Number(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }  // 0..n-1
 
  private:
   static constexpr std::array<const char*, 8> kNpis = {"1003000126", "1124021243", "1245319599",
@@ -166,7 +167,7 @@ class Generator {
 
   std::string Digits(int n) {
     std::string s;
-    for (int i = 0; i < n; ++i) s += static_cast<char>('0' + Pick(10));
+    for (int i = 0; i < n; ++i) s += static_cast<char>('0' + Number(10));
     return s;
   }
   static std::string Money(int whole, int cents) {
@@ -176,7 +177,7 @@ class Generator {
   }
   // As a provider export writes money: a number, a plain string, or "$1,234.50 ".
   nlohmann::json MoneyValue(int whole, int cents) {
-    switch (Pick(3)) {
+    switch (Number(3)) {
       case 0:
         return whole + cents / 100.0;
       case 1:
@@ -360,21 +361,23 @@ int Generate(const Options& options, const GenerateOptions& g) {
     }
   };
   std::vector<std::thread> senders;
+  senders.reserve(static_cast<size_t>(g.senders));
   std::mt19937_64 seeds(seed);
   for (int s = 0; s < g.senders; ++s) senders.emplace_back(sender, seeds());
 
   const auto progress = [&](bool final) {
     const double elapsed =
         std::max(1e-3, std::chrono::duration<double>(Clock::now() - start).count());
-    nlohmann::json p = {{"elapsed_s", std::round(elapsed * 10) / 10},
-                        {"sent", counts.sent.load()},
-                        {"accepted", counts.accepted.load()},
-                        {"refused", counts.refused.load()},
-                        {"failed", counts.failed.load()},
-                        {"claims", counts.claims.load()},
-                        {"policies_created", counts.policies.load()},
-                        {"rate_per_s", std::round(counts.sent.load() / elapsed * 10) / 10},
-                        {"late_sends", counts.late.load()}};
+    nlohmann::json p = {
+        {"elapsed_s", std::round(elapsed * 10) / 10},
+        {"sent", counts.sent.load()},
+        {"accepted", counts.accepted.load()},
+        {"refused", counts.refused.load()},
+        {"failed", counts.failed.load()},
+        {"claims", counts.claims.load()},
+        {"policies_created", counts.policies.load()},
+        {"rate_per_s", std::round(static_cast<double>(counts.sent.load()) / elapsed * 10) / 10},
+        {"late_sends", counts.late.load()}};
     if (final) {
       std::lock_guard lock(counts.mu);
       p["target_rate_per_s"] = g.rate;
