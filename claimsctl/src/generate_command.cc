@@ -109,7 +109,7 @@ class Generator {
     const int month = 1 + Number(12);
     const int day = 1 + Number(28);
     std::string service_date;
-    char buf[32];
+    char buf[48];
     if (Number(3) == 0) {
       std::snprintf(buf, sizeof buf, "%d/%d/%02d 0:00", month, day, (policy.start_year % 100));
     } else {
