@@ -148,9 +148,10 @@ joiner=$!
 
 # The monitor and GET /stats/events count what the API shows: every claim's last state, the
 # dead letters, and no lag once the stack is idle.
-expected=$(call "$operator_key" GET '/claims?limit=500' | jq -c 'group_by(.status) |
-  map({(.[0].status): length}) | add')
+# Both are read again each round: the saga may still be moving claims (slow sanitizer builds).
 for _ in $(seq 1 30); do
+  expected=$(call "$operator_key" GET '/claims?limit=500' | jq -c 'group_by(.status) |
+    map({(.[0].status): length}) | add')
   snapshot=$(ctlk monitor --once)
   [ "$(jq -c .claims_by_state <<<"$snapshot")" = "$expected" ] &&
     [ "$(jq '[.groups[].lag] | add' <<<"$snapshot")" = 0 ] && break
