@@ -3,7 +3,8 @@
 #   bash bootstrap.sh            release build of the programs in build/release (runserver, bench)
 #   bash bootstrap.sh debug      Debug build with AddressSanitizer + UBSan in build/debug (tests)
 #   bash bootstrap.sh tsan       every gtest program built with ThreadSanitizer in build/tsan
-#   bash bootstrap.sh packages   install packages only
+#   bash bootstrap.sh packages   install packages only (and web/'s npm packages)
+#   bash bootstrap.sh web        only web/'s npm packages (and npm); what the image copies
 # Idempotent: a second run installs nothing and rebuilds only what changed.
 # Runs as root, or through sudo when not root.
 set -euo pipefail
@@ -15,6 +16,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libcli11-dev prometheus-cpp-dev libcurl4-openssl-dev libssl-dev
   libvalijson-dev
   kcat jq wrk clang-format clang-tidy shellcheck
+  chromium
 )
 
 missing_packages() {
@@ -22,11 +24,14 @@ missing_packages() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
   done
+  # Node.js and npm: the machine's own when it has them (a Node.js 20 from elsewhere brings its
+  # npm, which Debian's npm package would conflict with), else Debian's.
+  command -v npm >/dev/null || echo nodejs npm
 }
 
 install_packages() {
   local missing
-  missing=$(missing_packages)
+  missing=${1:-$(missing_packages)}
   [ -z "$missing" ] && return 0
   echo "bootstrap: installing:" "$missing"
   local sudo=()
@@ -50,7 +55,23 @@ build() {  # build DIR "TARGET..." cmake-args...
   cmake --build "$dir" -j "${BUILD_JOBS:-2}" --target $targets
 }
 
+# web/'s npm packages (web/package-lock.json): swagger-ui-dist, which /docs serves, the OpenAPI
+# linter and the browser tests' driver. Reinstalled only when the lock file changed; no install
+# scripts run (swagger-ui-dist's only one is a telemetry ping).
+install_web() {
+  if cmp -s web/package-lock.json web/node_modules/.installed-package-lock.json; then return 0; fi
+  echo "bootstrap: npm ci in web/"
+  (cd web && SCARF_ANALYTICS=false npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  cp web/package-lock.json web/node_modules/.installed-package-lock.json
+}
+
+if [ "${1:-}" = web ]; then
+  command -v npm >/dev/null || install_packages "nodejs npm"
+  install_web
+  exit 0
+fi
 install_packages
+install_web
 case "${1:-release}" in
   packages) ;;
   # What runserver and bench run; tests are built by the debug and tsan builds.

@@ -67,6 +67,7 @@ case "$command" in
     ;;
   docker)
     bash docker/base_image.sh
+    bash bootstrap.sh web  # web/node_modules, which the image copies
     docker build -t claims-platform:local -f docker/Dockerfile .
     tty=()
     [ -t 0 ] && tty=(-it)

@@ -60,6 +60,7 @@ down() {  # removes the stack and fails if any container, network or volume of i
 
 step "engine and base image"
 bash docker/base_image.sh
+bash bootstrap.sh web  # web/node_modules, which the image copies
 # A run that was interrupted may have left its stack: start from nothing.
 "${compose[@]}" down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1 || true
 trap teardown EXIT

@@ -42,6 +42,7 @@ if ! [[ $payments =~ ^[0-9]+$ ]] || [ "$payments" -gt 32 ]; then
 fi
 
 bash docker/base_image.sh
+bash bootstrap.sh web  # web/node_modules, which the image copies
 "${compose[@]}" build broker
 "${compose[@]}" up -d --scale claim-service="$claims" --scale payment-service="$payments"
 port=$("${compose[@]}" port broker 8000 | sed 's/.*://')

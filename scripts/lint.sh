@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lint: every tracked C++ file formatted as .clang-format says, and every shell script clean
-# under shellcheck; with a build directory, also clang-tidy (the checks .clang-tidy enables,
+# Lint: every tracked C++ file formatted as .clang-format says, every shell script clean
+# under shellcheck, the services' OpenAPI documents clean under `redocly lint` (web/redocly.yaml:
+# the recommended-strict rules; web/'s npm packages from bootstrap.sh); with a build directory, also clang-tidy (the checks .clang-tidy enables,
 # warnings as errors) over every product source file in its compile_commands.json (tests are
 # left out: they would double the time). Run by `bash develop_local.sh test` (and so by CI):
 # format and shellcheck before the build, clang-tidy after it.
@@ -32,5 +33,14 @@ if ! clang-format --dry-run --Werror "${cpp[@]}"; then
   failed=1
 fi
 shellcheck -x "${shell[@]}" || failed=1
-[ "$failed" -eq 0 ] && echo "lint: ${#cpp[@]} C++ files formatted, ${#shell[@]} shell scripts clean"
+openapi=(claim-service/openapi.json payment-service/openapi.json)
+# Only its findings: not its banners (Node.js support notices), and no telemetry.
+if ! lint_log=$(cd web && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+    node_modules/.bin/redocly lint "${openapi[@]/#/../}" 2>&1); then
+  grep -v -e '[╔║╚]' <<<"$lint_log" >&2
+  echo "lint: redocly found the problems above in the OpenAPI documents" >&2
+  failed=1
+fi
+[ "$failed" -eq 0 ] && echo "lint: ${#cpp[@]} C++ files formatted, ${#shell[@]} shell scripts" \
+  "and ${#openapi[@]} OpenAPI documents clean"
 exit "$failed"

@@ -145,6 +145,7 @@ joiner_pid=$!
 cat <<INFO
 
   claim-service   http://$CLAIM_SERVICE_HOST:$port   ($claims instance(s): claim-1..claim-$claims; /policies, /claims, /top-provider-npis, /healthz, /readyz, /metrics)
+  console         http://$CLAIM_SERVICE_HOST:$port/console   API reference: http://$CLAIM_SERVICE_HOST:$port/docs (each payment instance: <its address>/docs)
 $payment_lines  claims-joiner   joins policies, claim-events and payment-events into claim-payments.joined
   Kafka           $KAFKA_BOOTSTRAP_SERVERS
   data            $DATA_DIR

@@ -1,8 +1,10 @@
 #include "claim_service/claim_routes.h"
 
+#include "claim_service/claim_saga.h"
 #include "claim_service/claim_store.h"
 #include "claim_service/idempotent_request.h"
 #include "shared/claim_codec.h"
+#include "shared/date.h"
 #include "shared/http_problem.h"
 #include "shared/url.h"
 
@@ -85,6 +87,34 @@ HttpResponse GetHistory(const ClaimRouteDeps& d, const HttpRequest& request) {
   return JsonResponse(200, {{"claim_id", id}, {"history", EncodeHistory(*history)}});
 }
 
+// A time bound of GET /claims as stored times compare: "2026-12-01" is that day's first
+// millisecond, "2026-12-01T10:00:00Z" and "...00.5Z" get their milliseconds written out.
+std::optional<std::string> TimeBound(const std::string& value) {
+  if (value.size() == 10) {
+    if (!Date::ParseIso(value).ok()) return std::nullopt;
+    return value + "T00:00:00.000Z";
+  }
+  if (value.size() < 20 || value.back() != 'Z' || value[10] != 'T' ||
+      !Date::ParseIso(value.substr(0, 10)).ok()) {
+    return std::nullopt;
+  }
+  const std::string clock = value.substr(11, value.size() - 12);  // "HH:MM:SS[.f...]"
+  const auto digits = [&](size_t at, size_t n) {
+    for (size_t i = at; i < at + n; ++i) {
+      if (i >= clock.size() || clock[i] < '0' || clock[i] > '9') return false;
+    }
+    return true;
+  };
+  if (!digits(0, 2) || clock[2] != ':' || !digits(3, 2) || clock[5] != ':' || !digits(6, 2) ||
+      clock.substr(0, 2) > "23" || clock.substr(3, 2) > "59" || clock.substr(6, 2) > "59") {
+    return std::nullopt;
+  }
+  std::string fraction = clock.size() > 8 ? clock.substr(8) : ".";
+  if (fraction[0] != '.' || !digits(9, clock.size() - 9)) return std::nullopt;
+  fraction = (fraction + "000").substr(0, 4);
+  return value.substr(0, 19) + fraction + "Z";
+}
+
 HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request) {
   ClaimFilter filter;
   int64_t limit = kDefaultLimit;
@@ -101,6 +131,13 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
       filter.provider_npi = value;
     } else if (name == "provider") {
       filter.provider = value;
+    } else if (name == "submitted_from" || name == "submitted_to") {
+      std::optional<std::string> bound = TimeBound(value);
+      if (!bound) {
+        errors.push_back(
+            {location, "must be a date (2026-12-01) or a UTC time (2026-12-01T10:00:00Z)"});
+      }
+      (name == "submitted_from" ? filter.submitted_from : filter.submitted_to) = std::move(bound);
     } else if (name == "limit") {
       const auto n = ParsePageLimit(value, kMaxLimit);
       if (!n) {
@@ -118,7 +155,7 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
     } else {
       errors.push_back({location,
                         "is not a query parameter of this endpoint (status, policy_id, "
-                        "provider_npi, provider, limit, offset)"});
+                        "provider_npi, provider, submitted_from, submitted_to, limit, offset)"});
     }
   }
   if (!errors.empty()) return ValidationFailed(errors);
@@ -146,6 +183,10 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
       link += "&provider_npi=" + EncodeQueryComponent(*filter.provider_npi);
     }
     if (filter.provider) link += "&provider=" + EncodeQueryComponent(*filter.provider);
+    if (filter.submitted_from) {
+      link += "&submitted_from=" + EncodeQueryComponent(*filter.submitted_from);
+    }
+    if (filter.submitted_to) link += "&submitted_to=" + EncodeQueryComponent(*filter.submitted_to);
     response.WithHeader("Link", "<" + link + ">; rel=\"next\"");
   }
   return response;
@@ -197,6 +238,25 @@ HttpResponse TopProviders(const ClaimRouteDeps& d, const HttpRequest& request) {
   return JsonResponse(200, list);
 }
 
+// The saga's transition table (claim_saga.h), for the console's "what can happen next".
+HttpResponse SagaTable() {
+  nlohmann::json transitions = nlohmann::json::array();
+  for (const SagaTransition& t : SagaTransitions()) {
+    nlohmann::json effects = nlohmann::json::array();
+    for (SagaEffect e : t.effects) effects.push_back(SagaEffectName(e));
+    transitions.push_back({{"from", ClaimStateName(t.from)},
+                           {"event", SagaEventName(t.event)},
+                           {"to", ClaimStateName(t.to)},
+                           {"effects", effects}});
+  }
+  nlohmann::json terminal = nlohmann::json::array();
+  for (ClaimState state : AllClaimStates()) {
+    if (IsTerminal(state)) terminal.push_back(ClaimStateName(state));
+  }
+  return JsonResponse(200, {{"transitions", transitions}, {"terminal", terminal}})
+      .WithHeader("Cache-Control", "max-age=3600");
+}
+
 }  // namespace
 
 void AddClaimRoutes(const ClaimRouteDeps& deps, Router* router) {
@@ -213,6 +273,7 @@ void AddClaimRoutes(const ClaimRouteDeps& deps, Router* router) {
       "POST", "/claims/{claim_id}/retry",
       [deps](const HttpRequest& r) { return ClaimAction(deps, r, false); }, RouteAccess::kOperator);
   router->Add("GET", "/top-provider-npis", bind(&TopProviders));
+  router->Add("GET", "/saga/transitions", [](const HttpRequest&) { return SagaTable(); });
 }
 
 }  // namespace claims

@@ -18,6 +18,7 @@
 #include "shared/kafka_consumer.h"
 #include "shared/operational_routes.h"
 #include "shared/topic_catalog.h"
+#include "shared/web_routes.h"
 #include "wal/service_storage.h"
 
 namespace claims {
@@ -184,6 +185,8 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);
   AddEventStatsRoutes(config.kafka, &parts->router);
   store.AddAdminRoutes(&parts->router);
+  AddApiDocRoutes(ClaimServiceOpenApi(), config.http.web_dir, &parts->router);
+  AddConsoleRoutes(config.http.web_dir, &parts->router);
 
   StatusOr<std::unique_ptr<KafkaConsumer>> consumer = KafkaConsumer::Create(
       config.kafka, std::string(groups::kClaimService), {std::string(topics::kPaymentEvents)});
@@ -247,6 +250,7 @@ ClaimService::ClaimService(std::unique_ptr<Parts> parts) : parts_(std::move(part
 ClaimService::~ClaimService() { Shutdown(std::chrono::seconds(5)); }
 
 uint16_t ClaimService::port() const { return parts_->server->port(); }
+std::vector<Router::RouteInfo> ClaimService::routes() const { return parts_->router.Routes(); }
 
 void ClaimService::Shutdown(std::chrono::milliseconds drain) {
   if (parts_->stopped) return;

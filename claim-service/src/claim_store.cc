@@ -162,7 +162,8 @@ StatusOr<std::vector<Claim>> ListClaims(SqliteDatabase& db, const ClaimFilter& f
   StatusOr<SqliteStatement*> s = db.Prepare(
       std::string("SELECT ") + kClaimColumns +
       " FROM claims WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR policy_id = ?2) AND "
-      "(?3 IS NULL OR provider_npi = ?3) AND (?6 IS NULL OR provider = ?6) ORDER BY position "
+      "(?3 IS NULL OR provider_npi = ?3) AND (?6 IS NULL OR provider = ?6) AND "
+      "(?7 IS NULL OR created_at >= ?7) AND (?8 IS NULL OR created_at < ?8) ORDER BY position "
       "LIMIT ?4 OFFSET ?5");
   if (!s.ok()) return s.status();
   if (filter.status) {
@@ -171,7 +172,7 @@ StatusOr<std::vector<Claim>> ListClaims(SqliteDatabase& db, const ClaimFilter& f
     (*s)->BindNull(1);
   }
   (*s)->Bind(2, filter.policy_id).Bind(3, filter.provider_npi).Bind(4, limit).Bind(5, offset);
-  (*s)->Bind(6, filter.provider);
+  (*s)->Bind(6, filter.provider).Bind(7, filter.submitted_from).Bind(8, filter.submitted_to);
   return CollectRows<Claim>(*s, ReadClaim);
 }
 

@@ -14,6 +14,7 @@
 #include "test_policies.h"
 #include "test_server.h"
 #include "testing/http_client.h"
+#include "testing/openapi_check.h"
 #include "testing/topic_reader.h"
 
 namespace claims {
@@ -87,6 +88,32 @@ TEST_F(ClaimsApiTest, MessyClaimIsNormalisedMatchedByMemberAndAskedToBePaid) {
   const json lines = history.Json()["history"];
   for (const json& h : lines) states.push_back(h["status"]);
   EXPECT_EQ(states, (std::vector<std::string>{"SUBMITTED", "RESERVED", "PAYMENT_REQUESTED"}));
+}
+
+// /openapi.json is the document built in; it names every route with its access, and every
+// operation answers as it says: each sent once with ids that exist nowhere and a `{}` body,
+// then again with a policy and a claim that exist, and the successful creations checked too.
+TEST_F(ClaimsApiTest, OpenApiDocumentSaysWhatTheServiceAnswers) {
+  const json doc = json::parse(ClaimServiceOpenApi());
+  HttpResult served = client().Get("/openapi.json");
+  ASSERT_EQ(served.status, 200);
+  EXPECT_EQ(served.Json(), doc);
+  testing::ExpectRoutesDocumented(doc, service_->routes());
+  testing::ProbeDocumentedOperations(client(), doc, {});
+
+  HttpResult policy = client().Post("/policies", testing::PolicyBody(150));
+  testing::ExpectDocumentedAnswer(doc, "POST", "/policies", policy);
+  HttpResult claim = client().Post("/claims", ClaimBody(150));
+  testing::ExpectDocumentedAnswer(doc, "POST", "/claims", claim);
+  HttpResult bulk = client().Post("/claims", json::array({ClaimBody(150), ClaimBody(150999)}));
+  testing::ExpectDocumentedAnswer(doc, "POST", "/claims", bulk);
+  ASSERT_EQ(bulk.status, 201) << bulk.body;
+  EXPECT_EQ(bulk.Json()[1]["status"], "REJECTED");  // a documented `reason` with it
+  ASSERT_EQ(claim.status, 201) << claim.body;
+  const std::map<std::string, std::string> ids{{"policy_id", policy.Json()["policy_id"]},
+                                               {"claim_id", claim.Json()["claim_id"]}};
+  testing::ProbeDocumentedOperations(client(), doc, ids);
+  clock_.Advance(std::chrono::minutes(1));  // the probes' GET /top-provider-npis: a fresh allowance
 }
 
 TEST_F(ClaimsApiTest, CsvBulkIsAcceptedAsOneArray) {

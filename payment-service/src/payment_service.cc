@@ -9,6 +9,7 @@
 #include "shared/kafka_consumer.h"
 #include "shared/operational_routes.h"
 #include "shared/topic_catalog.h"
+#include "shared/web_routes.h"
 #include "wal/service_storage.h"
 
 namespace claims {
@@ -117,6 +118,7 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentSer
   AddPaymentRoutes(store.reads(), &parts->router);
   AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);
   store.AddAdminRoutes(&parts->router);
+  AddApiDocRoutes(PaymentServiceOpenApi(), config.http.web_dir, &parts->router);
 
   StatusOr<std::unique_ptr<KafkaConsumer>> consumer = KafkaConsumer::Create(
       config.kafka, std::string(groups::kPaymentService), {std::string(topics::kPaymentCommands)});
@@ -157,6 +159,7 @@ PaymentService::PaymentService(std::unique_ptr<Parts> parts) : parts_(std::move(
 PaymentService::~PaymentService() { Shutdown(std::chrono::seconds(5)); }
 
 uint16_t PaymentService::port() const { return parts_->server->port(); }
+std::vector<Router::RouteInfo> PaymentService::routes() const { return parts_->router.Routes(); }
 
 void PaymentService::Shutdown(std::chrono::milliseconds drain) {
   if (parts_->stopped) return;

@@ -31,6 +31,13 @@ void Router::Add(std::string method, std::string_view pattern, RouteHandler hand
       {std::move(method), std::string(pattern), SplitPath(pattern), std::move(handler), access});
 }
 
+std::vector<Router::RouteInfo> Router::Routes() const {
+  std::vector<RouteInfo> out;
+  out.reserve(routes_.size());
+  for (const Route& r : routes_) out.push_back({r.method, r.pattern, r.access});
+  return out;
+}
+
 std::string Router::NormalizePath(std::string_view path) {
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   return std::string(path);

@@ -6,12 +6,15 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <prometheus/registry.h>
 
 #include "claim_service/saga_orchestrator.h"
 #include "shared/api_keys.h"
 #include "shared/clock.h"
+#include "shared/http_router.h"
 #include "shared/http_server.h"
 #include "shared/kafka_config.h"
 #include "shared/status.h"
@@ -39,6 +42,9 @@ struct ClaimServiceConfig {
   std::chrono::milliseconds topic_creation_timeout{15000};
 };
 
+// The OpenAPI 3.1 document of this service (claim-service/openapi.json, built into the binary).
+std::string_view ClaimServiceOpenApi();
+
 class ClaimService {
  public:
   // Opens and migrates the database, opens the WAL (replaying what the database misses),
@@ -51,6 +57,8 @@ class ClaimService {
   ~ClaimService();
 
   uint16_t port() const;
+  // The routes it serves (the OpenAPI document's test checks each is documented).
+  std::vector<Router::RouteInfo> routes() const;
   // Finishes in-flight requests (up to `drain`), stops consuming, publishes what the WAL holds
   // (one attempt), then closes the WAL. Idempotent.
   void Shutdown(std::chrono::milliseconds drain);

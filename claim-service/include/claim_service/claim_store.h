@@ -57,6 +57,10 @@ struct ClaimFilter {
   std::optional<std::string> policy_id;
   std::optional<std::string> provider_npi;
   std::optional<std::string> provider;  // only this provider's claims
+  // Submitted (created_at) at or after `submitted_from` and before `submitted_to`: RFC 3339 UTC
+  // times as stored ("2026-12-01T00:00:00.000Z"), compared as text.
+  std::optional<std::string> submitted_from;
+  std::optional<std::string> submitted_to;
 };
 
 struct ProviderTotal {

@@ -8,10 +8,13 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "payment_service/gateway.h"
 #include "shared/api_keys.h"
 #include "shared/clock.h"
+#include "shared/http_router.h"
 #include "shared/http_server.h"
 #include "shared/kafka_config.h"
 #include "shared/status.h"
@@ -36,6 +39,9 @@ struct PaymentServiceConfig {
   AuthSettings auth;       // API keys: only the operator's is accepted here; off by default
 };
 
+// The OpenAPI 3.1 document of this service (payment-service/openapi.json, built into the binary).
+std::string_view PaymentServiceOpenApi();
+
 class PaymentService {
  public:
   // Errors: those of the database, the WAL (kLocked when another process holds this
@@ -45,6 +51,8 @@ class PaymentService {
   ~PaymentService();
 
   uint16_t port() const;
+  // The routes it serves (the OpenAPI document's test checks each is documented).
+  std::vector<Router::RouteInfo> routes() const;
   // Stops serving and consuming, publishes what the WAL holds (one attempt). Idempotent.
   void Shutdown(std::chrono::milliseconds drain);
 

@@ -31,6 +31,14 @@ class Router {
   };
   Match Find(HttpRequest* request) const;
 
+  // Every route as added (for the OpenAPI document's test and tools).
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+    RouteAccess access;
+  };
+  std::vector<RouteInfo> Routes() const;
+
   // "/policies/" -> "/policies"; "/" stays.
   static std::string NormalizePath(std::string_view path);
 

@@ -38,6 +38,8 @@ struct HttpServerOptions {
   std::string instance_id;
   // Null: every route is open (as with AuthMode::kOff).
   std::shared_ptr<const ApiKeyAuthenticator> auth;
+  // The web pages' files (shared/web_routes.h): the repository's web/ directory by default.
+  std::string web_dir = CLAIMS_DEFAULT_WEB_DIR;
 };
 
 class HttpServer {

@@ -57,6 +57,10 @@ inline void AddCommonFlags(CLI::App& app, const std::string& prefix, HttpServerO
   app.add_option("--access-log", http->access_log, "One log line per request (true/false)")
       ->envname("ACCESS_LOG")
       ->capture_default_str();
+  app.add_option("--web-dir", http->web_dir,
+                 "Directory of the web pages (/docs, /console) and their npm packages")
+      ->envname("WEB_DIR")
+      ->capture_default_str();
   app.add_option("--data-dir", *data_dir, "Directory of the databases and the WALs")
       ->envname("DATA_DIR")
       ->capture_default_str();

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The web pages in a real browser (web/tests/browser.test.mjs: Debian's Chromium driven by
+# playwright-core from web/node_modules): runserver with --auth required, a policy and a claim
+# paid through payment-service, then /docs of both services and /console. Screenshots are kept
+# in BUILD_DIR/browser-artifacts.
+#   bash browser_test.sh BUILD_DIR
+set -euo pipefail
+build_dir=$(cd "$1" && pwd)
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=scripts/tests/stack.sh
+source "$here/stack.sh" browser_test
+
+[ -x "$repo/web/node_modules/.bin/playwright-core" ] || fail "web/node_modules is missing: bash bootstrap.sh"
+command -v chromium >/dev/null || fail "chromium is missing: bash bootstrap.sh"
+
+unset OPERATOR_API_KEY
+start_stack "$build_dir" --claims 1 --payments 1 --auth required
+key=$(cat "$data_dir/operator_api_key")
+call() {  # method path [body]
+  curl -s -X "$1" "$url$2" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+    ${3:+-d "$3"}
+}
+policy=$(call POST /policies '{"policyholder_name": "Ada", "policy_type": "Health",
+  "start_date": "2026-01-01", "end_date": "2030-01-01", "premium_amount": "120.50",
+  "coverage_amount": 50000, "subscriber_number": "S-1", "plan_group_number": "G-1"}' |
+  jq -r .policy_id)
+case $policy in "" | null) fail "no policy" ;; esac
+claim=$(call POST /claims '{"service_date": "2026-03-28", "submitted_procedure": "D0120",
+  "policy_id": "'"$policy"'", "provider_npi": "1234567890", "provider_fees": "100.00",
+  "allowed_fees": "80.00", "member_coinsurance": "5.50", "member_copay": "0.00"}' |
+  jq -r .claim_id)
+case $claim in "" | null) fail "no claim" ;; esac
+status=""
+for _ in $(seq 1 600); do
+  status=$(call GET "/claims/$claim" | jq -r .status)
+  [ "$status" = PAID ] && break
+  sleep 0.1
+done
+[ "$status" = PAID ] || fail "the claim is $status, not PAID"
+
+artifacts="$build_dir/browser-artifacts"
+rm -rf "$artifacts"
+CLAIMS_URL=$url PAYMENTS_URL="http://127.0.0.1:$(cat "$data_dir/payment-service/payment-1.port")" \
+  OPERATOR_API_KEY=$key PAID_CLAIM=$claim POLICY_ID=$policy ARTIFACTS=$artifacts \
+  node --test --test-reporter=spec "$repo/web/tests/browser.test.mjs" || fail "the browser tests failed (screenshots: $artifacts)"
+echo "browser_test: passed; screenshots in $artifacts"

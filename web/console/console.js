@@ -1,0 +1,264 @@
+// The operator console: overview (claims per state, throughput), claim search, a claim's
+// timeline with its possible next steps, and the operator's retry of a failed compensation.
+// Every figure comes from claim-service's API (/openapi.json); nothing is computed here that the
+// service does not answer, but for the chart's history of rates.
+'use strict';
+
+const STATES = ['SUBMITTED', 'REJECTED', 'RESERVED', 'PAYMENT_REQUESTED', 'PAID', 'PAYMENT_FAILED',
+  'REVERSAL_REQUESTED', 'REVERSED', 'VOID_REQUESTED', 'VOIDED', 'COMPENSATION_FAILED'];
+const SEARCH_FIELDS = ['status', 'provider_npi', 'policy_id', 'provider', 'submitted_from', 'submitted_to'];
+const PAGE = 50;
+const REFRESH_MS = 2000;
+const CHART_POINTS = 150;  // 5 minutes at one point per refresh
+
+const $ = (selector) => document.querySelector(selector);
+
+// An element with text (never HTML: claim fields are user input) and attributes.
+function el(tag, text, attrs = {}) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+function svg(tag, attrs = {}, text) {
+  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// ---- the API, with the key of this tab
+function apiKey() { return sessionStorage.getItem('claims-api-key') || ''; }
+async function api(method, path) {
+  const headers = { Accept: 'application/json' };
+  if (apiKey()) headers.Authorization = 'Bearer ' + apiKey();
+  const response = await fetch(path, { method, headers });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    const why = body && body.detail ? body.detail : response.statusText;
+    throw new Error(`${method} ${path}: ${response.status} ${why}`);
+  }
+  return body;
+}
+function showError(error) {
+  const box = $('#error');
+  box.hidden = !error;
+  box.textContent = error ? String(error.message || error) : '';
+}
+
+// ---- overview: counts per state and throughput, refreshed while the page is open
+const rates = [];
+async function refreshOverview() {
+  let stats;
+  try {
+    stats = await api('GET', '/stats/events');
+  } catch (e) {
+    $('#stats-at').textContent = '(' + e.message + ')';
+    return;
+  }
+  $('#stats-at').textContent = 'at ' + stats.at + (stats.caught_up ? '' : ' (still reading)');
+  const cards = $('#state-counts');
+  cards.replaceChildren();
+  for (const state of STATES) {
+    const n = (stats.claims_by_state || {})[state] || 0;
+    const card = el('a', null, { href: '#/claims?status=' + state, class: 'card state-' + state, 'data-state': state });
+    card.append(el('span', state, { class: 'label' }), el('span', n, { class: 'count' }));
+    cards.append(card);
+  }
+  const topic = (stats.topics || {})['claim-events'];
+  rates.push(topic ? topic.rate_per_s : 0);
+  if (rates.length > CHART_POINTS) rates.shift();
+  drawThroughput();
+}
+function drawThroughput() {
+  const chart = $('#throughput');
+  chart.replaceChildren();
+  const max = Math.max(1, ...rates);
+  const x = (i) => (i / (CHART_POINTS - 1)) * 600;
+  const y = (v) => 150 - (v / max) * 140;
+  const points = rates.map((v, i) => `${x(i + CHART_POINTS - rates.length)},${y(v)}`).join(' ');
+  chart.append(svg('polyline', { points, class: 'rate' }));
+  chart.append(svg('text', { x: 4, y: 14, class: 'axis' }, `${max.toFixed(1)}/s`));
+  chart.append(svg('text', { x: 4, y: 158, class: 'axis' }, '0'));
+  const last = rates.length ? rates[rates.length - 1] : 0;
+  chart.append(svg('text', { x: 596, y: 14, class: 'axis', 'text-anchor': 'end', id: 'rate-now' }, `now ${last.toFixed(1)}/s`));
+}
+
+// ---- search
+function queryOf(params) {
+  const q = new URLSearchParams();
+  for (const name of SEARCH_FIELDS) if (params.get(name)) q.set(name, params.get(name));
+  return q;
+}
+async function search(params) {
+  const form = $('#search-form');
+  for (const name of SEARCH_FIELDS) form.elements[name].value = params.get(name) || '';
+  const q = queryOf(params);
+  const offset = Number(params.get('offset') || 0);
+  q.set('limit', PAGE);
+  if (offset) q.set('offset', offset);
+  const claims = await api('GET', '/claims?' + q);
+  const body = $('#results tbody');
+  body.replaceChildren();
+  for (const c of claims) {
+    const row = el('tr', null, { 'data-claim': c.claim_id });
+    const link = el('a', c.claim_id, { href: '#/claim/' + encodeURIComponent(c.claim_id) });
+    const cells = [link, el('span', c.status, { class: 'state state-' + c.status }), c.policy_id,
+      c.provider_npi, c.provider, c.net_fee, c.created_at];
+    for (const cell of cells) {
+      const td = el('td');
+      if (cell instanceof Node) td.append(cell); else td.textContent = cell === null ? '' : cell;
+      row.append(td);
+    }
+    const actions = el('td');
+    if (c.status === 'COMPENSATION_FAILED') actions.append(retryButton(c.claim_id));
+    row.append(actions);
+    body.append(row);
+  }
+  const more = $('#results-more');
+  more.replaceChildren();
+  more.append(el('span', `${claims.length} claims` + (offset ? ` from ${offset + 1}` : '')));
+  if (claims.length === PAGE) {
+    const next = new URLSearchParams(q);
+    next.delete('limit');
+    next.set('offset', offset + PAGE);
+    more.append(' ', el('a', 'next page', { href: '#/claims?' + next }));
+  }
+}
+function retryButton(claimId) {
+  const button = el('button', 'Retry compensation', { class: 'retry', type: 'button' });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      await api('POST', '/claims/' + encodeURIComponent(claimId) + '/retry');
+      showError(null);
+      route();
+    } catch (e) {
+      showError(e);
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+// ---- a claim: fields, timeline, next steps, changes between steps
+let sagaTable = null;
+async function showClaim(claimId) {
+  const path = '/claims/' + encodeURIComponent(claimId);
+  const [claim, history] = await Promise.all([api('GET', path), api('GET', path + '/history')]);
+  if (!sagaTable) sagaTable = await api('GET', '/saga/transitions');
+  $('#claim-id').textContent = claim.claim_id;
+  const state = $('#claim-state');
+  state.textContent = claim.status;
+  state.className = 'state state-' + claim.status;
+  const actions = $('#claim-actions');
+  actions.replaceChildren();
+  if (claim.status === 'COMPENSATION_FAILED') actions.append(retryButton(claim.claim_id));
+  drawTimeline(history.history);
+  listNextSteps(claim);
+  listChanges(history.history);
+  const fields = $('#claim-fields tbody');
+  fields.replaceChildren();
+  for (const [name, value] of Object.entries(claim)) {
+    const row = el('tr');
+    row.append(el('th', name), el('td', value === null ? '—' : value));
+    fields.append(row);
+  }
+}
+function drawTimeline(entries) {
+  const chart = $('#timeline');
+  chart.replaceChildren();
+  const step = 210;  // a 150-wide box and the edge to the next; the event is written above the edge
+  const width = Math.max(600, 40 + entries.length * step);
+  chart.setAttribute('viewBox', `0 0 ${width} 160`);
+  chart.setAttribute('width', width);
+  chart.setAttribute('height', 160);
+  const start = entries.length ? Date.parse(entries[0].at) : 0;
+  entries.forEach((h, i) => {
+    const x = 20 + i * step;
+    if (i > 0) {
+      chart.append(svg('line', { x1: x - step + 150, y1: 60, x2: x, y2: 60, class: 'edge' }));
+      chart.append(svg('text', { x: x - (step - 150) / 2, y: 28, 'text-anchor': 'middle', class: 'event' }, h.event));
+    }
+    const node = svg('g', { class: 'step state-' + h.status, 'data-seq': h.seq });
+    node.append(svg('rect', { x, y: 40, width: 150, height: 40, rx: 6 }));
+    node.append(svg('text', { x: x + 75, y: 65, 'text-anchor': 'middle', class: 'name' }, h.status));
+    node.append(svg('text', { x, y: 100, class: 'time' }, h.at.replace('T', ' ').replace('Z', '')));
+    node.append(svg('text', { x, y: 116, class: 'time' }, '+' + ((Date.parse(h.at) - start) / 1000).toFixed(3) + ' s'));
+    node.append(svg('text', { x, y: 134, class: 'cause' }, h.cause.length > 30 ? h.cause.slice(0, 29) + '…' : h.cause));
+    node.append(svg('title', {}, `${h.status} (${h.event}): ${h.cause}`));
+    chart.append(node);
+  });
+}
+function listNextSteps(claim) {
+  const list = $('#next-steps');
+  list.replaceChildren();
+  const next = sagaTable.transitions.filter((t) => t.from === claim.status && t.to !== t.from);
+  if (!next.length) {
+    list.append(el('li', `${claim.status} is final: nothing more happens to this claim.`));
+    return;
+  }
+  if (sagaTable.terminal.includes(claim.status)) {
+    list.append(el('li', `${claim.status} is terminal; only these can still move it:`));
+  }
+  for (const t of next) {
+    const effects = t.effects.length ? ' — ' + t.effects.join(', ') : '';
+    list.append(el('li', `on ${t.event} → ${t.to}${effects}`, { 'data-to': t.to }));
+  }
+}
+function listChanges(entries) {
+  const body = $('#changes tbody');
+  body.replaceChildren();
+  entries.forEach((h, i) => {
+    const before = i ? entries[i - 1] : null;
+    const after = before ? ((Date.parse(h.at) - Date.parse(before.at)) / 1000).toFixed(3) + ' s' : '';
+    const row = el('tr');
+    row.append(el('td', h.seq), el('td', h.at), el('td', after), el('td', h.event),
+      el('td', before ? `${before.status} → ${h.status}` : h.status), el('td', h.cause));
+    body.append(row);
+  });
+}
+
+// ---- navigation: #/ (overview and search), #/claims?..., #/claim/<id>
+async function route() {
+  const hash = location.hash.slice(1) || '/';
+  const [path, query] = hash.split('?');
+  const params = new URLSearchParams(query || '');
+  $('#claim').hidden = !path.startsWith('/claim/');
+  try {
+    if (path.startsWith('/claim/')) {
+      await showClaim(decodeURIComponent(path.slice('/claim/'.length)));
+    } else {
+      await search(params);
+    }
+    showError(null);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+function start() {
+  const select = $('#search-form').elements.status;
+  for (const s of STATES) select.append(el('option', s, { value: s }));
+  $('#search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const q = new URLSearchParams();
+    const form = event.target;
+    for (const name of SEARCH_FIELDS) if (form.elements[name].value) q.set(name, form.elements[name].value.trim());
+    location.hash = '#/claims?' + q;
+  });
+  $('#key-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    sessionStorage.setItem('claims-api-key', $('#api-key').value.trim());
+    $('#api-key').value = '';
+    $('#key-state').textContent = apiKey() ? 'key set for this tab' : 'no key';
+    route();
+    refreshOverview();
+  });
+  $('#key-state').textContent = apiKey() ? 'key set for this tab' : 'no key';
+  window.addEventListener('hashchange', route);
+  route();
+  refreshOverview();
+  setInterval(refreshOverview, REFRESH_MS);
+}
+start();

@@ -1,0 +1,114 @@
+// The web pages in a real browser: Debian's Chromium driven by playwright-core, against a
+// running stack (scripts/tests/browser_test.sh starts it and sets the environment):
+//   CLAIMS_URL, PAYMENTS_URL    claim-service and one payment-service instance
+//   OPERATOR_API_KEY            the stack runs with --auth required
+//   PAID_CLAIM, POLICY_ID       a claim that reached PAID, and its policy
+//   ARTIFACTS                   where the screenshots go (kept as the test's artifacts)
+// Run: node --test web/tests/browser.test.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const value = process.env[name];
+  assert.ok(value, `${name} is not set (scripts/tests/browser_test.sh sets it)`);
+  return value;
+};
+const claims = env('CLAIMS_URL');
+const payments = env('PAYMENTS_URL');
+const operatorKey = env('OPERATOR_API_KEY');
+const paidClaim = env('PAID_CLAIM');
+const policyId = env('POLICY_ID');
+const artifacts = env('ARTIFACTS');
+mkdirSync(artifacts, { recursive: true });
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    // This machine's network is closed: no background connections, no sandbox as root.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+// A page that fails the test on any script error or failed request of its own origin.
+async function openPage(t) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push('script error: ' + e.message));
+  page.on('requestfailed', (r) => problems.push('request failed: ' + r.url()));
+  t.after(async () => {
+    await page.close();
+    assert.deepEqual(problems, [], 'the page reported problems');
+  });
+  return page;
+}
+async function shot(page, name) {
+  await page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
+}
+
+for (const [service, url, operation] of [
+  ['claim-service', claims, '/claims/{claim_id}/history'],
+  ['payment-service', payments, '/payments/{payment_id}'],
+]) {
+  test(`/docs of ${service} renders its own OpenAPI document`, async (t) => {
+    const page = await openPage(t);
+    await page.goto(url + '/docs');
+    await page.locator('.swagger-ui .info .title').waitFor();
+    assert.match(await page.locator('.swagger-ui .info .title').innerText(), new RegExp(service));
+    const paths = await page.locator('.opblock-summary-path').allInnerTexts();
+    assert.ok(paths.some((p) => p.replace(/\u200b/g, '') === operation), `${operation} in ${paths}`);
+    await shot(page, `docs-${service}`);
+  });
+}
+
+test('/console: counts, search by state and by date, a claim\'s timeline', async (t) => {
+  const page = await openPage(t);
+  await page.goto(claims + '/console');
+  // Without a key the API refuses and the page says so.
+  await page.locator('#error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#error').innerText(), /401/);
+  await page.fill('#api-key', operatorKey);
+  await page.click('#key-form button');
+  await page.locator('#error').waitFor({ state: 'hidden' });
+
+  // Claims per state, from /stats/events.
+  const paidCard = page.locator('.card[data-state="PAID"] .count');
+  await page.waitForFunction(() => Number(document.querySelector('.card[data-state="PAID"] .count')?.textContent) >= 1);
+  assert.ok(Number(await paidCard.innerText()) >= 1);
+  await page.locator('#throughput polyline').waitFor({ state: 'attached' });
+
+  // Search: PAID claims of the policy.
+  await page.selectOption('#search-form select[name="status"]', 'PAID');
+  await page.fill('#search-form input[name="policy_id"]', policyId);
+  await page.click('#search-form button');
+  const row = page.locator(`#results tr[data-claim="${paidClaim}"]`);
+  await row.waitFor();
+  const states = await page.locator('#results tbody td:nth-child(2)').allInnerTexts();
+  assert.ok(states.length >= 1 && states.every((s) => s === 'PAID'), `states: ${states}`);
+  await shot(page, 'console-search');
+
+  // By date: today's claims include it, yesterday's do not.
+  const today = new Date().toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+  await page.goto(`${claims}/console#/claims?policy_id=${policyId}&submitted_from=${today}&submitted_to=${tomorrow}`);
+  await row.waitFor();
+  await page.goto(`${claims}/console#/claims?policy_id=${policyId}&submitted_to=${today}`);
+  await page.waitForFunction(() => document.querySelector('#results-more').textContent.startsWith('0 claims'));
+
+  // The claim's story: its states in order, the possible next step, the changes.
+  await page.goto(`${claims}/console#/claim/${paidClaim}`);
+  await page.locator('#timeline g.step').first().waitFor();
+  const steps = await page.locator('#timeline g.step text.name').allTextContents();
+  assert.deepEqual(steps, ['SUBMITTED', 'RESERVED', 'PAYMENT_REQUESTED', 'PAID']);
+  assert.equal(await page.locator('#claim-state').innerText(), 'PAID');
+  const next = await page.locator('#next-steps li').allInnerTexts();
+  assert.ok(next.some((n) => n.includes('CANCEL_REQUESTED') && n.includes('REVERSAL_REQUESTED')), `next: ${next}`);
+  const changes = await page.locator('#changes tbody tr').count();
+  assert.equal(changes, 4);
+  assert.match(await page.locator('#claim-fields').innerText(), /net_fee/);
+  await shot(page, 'console-claim');
+});
