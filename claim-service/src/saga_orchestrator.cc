@@ -204,6 +204,18 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
     txn.Emit(std::move(copy));
   }
   txn.Emit(std::move(claim_event));
+  // One line per transition, once it is durable (a failed or rolled-back command logs nothing).
+  txn.AfterCommit([claim_id = claim.claim_id, from, to = claim.status, event, cause,
+                   version = claim.version](uint64_t lsn) {
+    Log(LogLevel::kInfo, "claim transition",
+        {{"claim_id", claim_id},
+         {"from", ClaimStateName(from)},
+         {"to", ClaimStateName(to)},
+         {"event", SagaEventName(event)},
+         {"cause", cause},
+         {"version", version},
+         {"lsn", lsn}});
+  });
   return Status::Ok();
 }
 

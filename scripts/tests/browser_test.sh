@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web pages in a real browser (web/tests/browser.test.mjs: Debian's Chromium driven by
 # playwright-core from web/node_modules): runserver with --auth required, a policy and a claim
-# paid through payment-service, then /docs of both services and /console. Screenshots are kept
+# paid through payment-service (its transitions each logged once), then /docs of both services
+# and /console. Screenshots are kept
 # in BUILD_DIR/browser-artifacts.
 #   bash browser_test.sh BUILD_DIR
 set -euo pipefail
@@ -38,6 +39,11 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 [ "$status" = PAID ] || fail "the claim is $status, not PAID"
+# The logs tell the same story once: one line per transition, with its WAL position.
+transitions=$(grep '"msg":"claim transition"' "$log" | jq -r --arg c "$claim" \
+  'select(.claim_id == $c) | "\(.from)>\(.to) \(.lsn > 0)"' | tr '\n' ' ')
+[ "$transitions" = "SUBMITTED>RESERVED true RESERVED>PAYMENT_REQUESTED true PAYMENT_REQUESTED>PAID true " ] ||
+  fail "the claim's transitions in the log: '$transitions'"
 
 artifacts="$build_dir/browser-artifacts"
 rm -rf "$artifacts"

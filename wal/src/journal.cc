@@ -550,6 +550,7 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   }
   std::vector<NewEntry> entries;
   std::vector<std::vector<claims::OutgoingEvent>> events;
+  std::vector<std::vector<std::function<void(uint64_t)>>> after_commit;  // per entry
   // Set when the batch's transaction is gone (a savepoint statement failed, or SQLite rolled
   // the transaction back by itself): nothing of the batch may commit, and nothing was logged.
   Status lost;
@@ -599,6 +600,7 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     if (payload.empty()) continue;
     entries.push_back(NewEntry{kJournalEntryType, 1, std::move(payload)});
     events.push_back(std::move(txn.record_.events));
+    after_commit.push_back(std::move(txn.after_commit_));
   }
   if (!lost.ok()) {
     if (db.TransactionOpen()) {
@@ -658,6 +660,9 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   }
   if (CommitListener* listener = listener_.load(); listener != nullptr) {
     for (size_t i = 0; i < count; ++i) listener->OnCommitted(*first + i, std::move(events[i]));
+  }
+  for (size_t i = 0; i < count; ++i) {
+    for (const auto& done : after_commit[i]) done(*first + i);
   }
 }
 

@@ -105,16 +105,24 @@ TEST(JournalTest, FailedCommandLeavesNoTraceAndOthersInTheBatchCommit) {
   auto j = Journal::Open(OptionsFor(dir));
   ASSERT_TRUE(PutItem(**j, "a", "taken", 1).ok());
   std::vector<Journal::Command> commands;
-  commands.push_back([](JournalTxn& txn) {
+  // Each command's AfterCommit: (item, LSN) once committed; those of failed commands never run.
+  std::vector<std::pair<std::string, uint64_t>> committed;
+  const auto tell = [&committed](JournalTxn& txn, std::string item) {
+    txn.AfterCommit([&committed, item](uint64_t lsn) { committed.emplace_back(item, lsn); });
+  };
+  commands.push_back([&](JournalTxn& txn) {
+    tell(txn, "b");
     return txn.Put("items", {{"item_id", "b"}, {"value", "fine"}, {"version", 1}});
   });
-  commands.push_back([](JournalTxn& txn) -> Status {
+  commands.push_back([&](JournalTxn& txn) -> Status {
+    tell(txn, "c");
     // Stages a row, then fails: the row must not survive.
     Status s = txn.Put("items", {{"item_id", "c"}, {"value", "staged"}, {"version", 1}});
     if (!s.ok()) return s;
     return claims::Conflict("refused");
   });
-  commands.push_back([](JournalTxn& txn) {
+  commands.push_back([&](JournalTxn& txn) {
+    tell(txn, "d");
     return txn.Put("items", {{"item_id", "d"}, {"value", "taken"}, {"version", 1}});
   });
   const std::vector<Status> results = (*j)->ExecuteAll(std::move(commands));
@@ -126,6 +134,8 @@ TEST(JournalTest, FailedCommandLeavesNoTraceAndOthersInTheBatchCommit) {
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "d"), "");
   // a (LSN 1), its commit mark (2), b (3): only the successful commands are logged.
   EXPECT_EQ((*j)->committed_lsn(), 3u);
+  EXPECT_EQ(committed, (std::vector<std::pair<std::string, uint64_t>>{{"b", 3}}))
+      << "before the callers are answered, and only for what committed";
 }
 
 // An entry over the WAL's record limit would fail the batch's whole write, and a failed write

@@ -137,6 +137,12 @@ class JournalTxn {
   claims::Status Put(const std::string& table, nlohmann::json row);
   claims::Status Remove(const std::string& table, nlohmann::json key_and_version);
   void Emit(claims::OutgoingEvent event) { record_.events.push_back(std::move(event)); }
+  // Runs `done` with the command's LSN once its entry is durable and committed, on the
+  // committer thread (keep it short: a log line). Never for a command that fails or a batch
+  // that does not commit, and not on replay: what happened is told once.
+  void AfterCommit(std::function<void(uint64_t lsn)> done) {
+    after_commit_.push_back(std::move(done));
+  }
 
  private:
   friend class Journal;
@@ -145,6 +151,7 @@ class JournalTxn {
   claims::SqliteDatabase& db_;
   const std::vector<StateTable>& tables_;
   JournalRecord record_;
+  std::vector<std::function<void(uint64_t lsn)>> after_commit_;
 };
 
 // Receives each committed record's events with its LSN, in LSN order (the OutboxRelay).
