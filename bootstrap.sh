@@ -78,6 +78,6 @@ case "${1:-release}" in
   release) build build/release "claim-service payment-service embedded-broker walctl bench-limits claims-load claimsctl claims-joiner" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo ;;
   debug) build build/debug all -DCMAKE_BUILD_TYPE=Debug -DCLAIMS_SANITIZE=ON ;;
-  tsan) build build/tsan "wal_log_tests wal_journal_tests service_storage_tests shared_tests claim_service_tests claims_api_tests spec_client_tests provider_api_tests payment_service_tests claims_joiner_tests" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMS_TSAN=ON ;;
+  tsan) build build/tsan "wal_log_tests wal_journal_tests service_storage_tests shared_tests claim_service_tests claims_api_tests spec_client_tests provider_api_tests payment_service_tests payment_api_tests claims_joiner_tests" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAIMS_TSAN=ON ;;
   *) echo "usage: bash bootstrap.sh [release|debug|tsan|packages]" >&2; exit 2 ;;
 esac

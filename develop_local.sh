@@ -47,7 +47,8 @@ case "$command" in
     for program in wal/wal_log_tests wal/wal_journal_tests wal/service_storage_tests \
       shared/shared_tests claim-service/claim_service_tests claim-service/claims_api_tests \
       claim-service/spec_client_tests claim-service/provider_api_tests \
-      payment-service/payment_service_tests claims-joiner/claims_joiner_tests; do
+      payment-service/payment_service_tests payment-service/payment_api_tests \
+      claims-joiner/claims_joiner_tests; do
       echo "== ThreadSanitizer: $program"
       "build/tsan/$program" --gtest_brief=1 --gtest_filter='-ClaimsApiTest.TopProviderTotalPastInt64IsExact'
     done

@@ -176,6 +176,24 @@ StatusOr<std::vector<Claim>> ListClaims(SqliteDatabase& db, const ClaimFilter& f
   return CollectRows<Claim>(*s, ReadClaim);
 }
 
+StatusOr<std::map<std::string, int64_t>> CountClaimsByState(SqliteDatabase& db) {
+  // claims_status (status, position) covers it: the index is read, not the table.
+  StatusOr<SqliteStatement*> s = db.Prepare("SELECT status, COUNT(*) FROM claims GROUP BY status");
+  if (!s.ok()) return s.status();
+  std::map<std::string, int64_t> counts;
+  while (true) {
+    StatusOr<bool> row = (*s)->Step();
+    if (!row.ok()) {
+      (*s)->Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    counts[(*s)->ColumnText(0)] = (*s)->ColumnInt(1);
+  }
+  (*s)->Reset();
+  return counts;
+}
+
 StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
                                                           const std::string& claim_id) {
   StatusOr<SqliteStatement*> s = db.Prepare(

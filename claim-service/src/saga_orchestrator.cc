@@ -76,6 +76,14 @@ SagaOrchestrator::SagaOrchestrator(SagaSettings settings, const Clock& clock, Ev
                                  .Help("Claims parked in COMPENSATION_FAILED for an operator")
                                  .Register(metrics)
                                  .Add({})),
+      terminal_latency_(
+          prometheus::BuildHistogram()
+              .Name("claims_saga_submission_to_terminal_seconds")
+              .Help("From a claim's submission to each terminal state it reaches (committed)")
+              .Register(metrics)
+              .Add({},
+                   prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                           1, 2.5, 5, 10, 30, 60, 300, 900, 3600})),
       rng_(settings.jitter_seed != 0 ? settings.jitter_seed : std::random_device()()) {}
 
 std::chrono::milliseconds SagaOrchestrator::Backoff(int attempt) {
@@ -204,9 +212,17 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
     txn.Emit(std::move(copy));
   }
   txn.Emit(std::move(claim_event));
-  // One line per transition, once it is durable (a failed or rolled-back command logs nothing).
-  txn.AfterCommit([claim_id = claim.claim_id, from, to = claim.status, event, cause,
-                   version = claim.version](uint64_t lsn) {
+  // One line per transition, once it is durable (a failed or rolled-back command logs nothing),
+  // and a terminal state's time since submission.
+  std::optional<double> since_submitted;
+  if (IsTerminal(claim.status)) {
+    if (const auto created = ParseRfc3339(claim.created_at)) {
+      since_submitted = std::chrono::duration<double>(now - *created).count();
+    }
+  }
+  txn.AfterCommit([this, claim_id = claim.claim_id, from, to = claim.status, event, cause,
+                   version = claim.version, since_submitted](uint64_t lsn) {
+    if (since_submitted) terminal_latency_.Observe(*since_submitted);
     Log(LogLevel::kInfo, "claim transition",
         {{"claim_id", claim_id},
          {"from", ClaimStateName(from)},

@@ -116,6 +116,41 @@ TEST_F(ClaimsApiTest, OpenApiDocumentSaysWhatTheServiceAnswers) {
   clock_.Advance(std::chrono::minutes(1));  // the probes' GET /top-provider-npis: a fresh allowance
 }
 
+// /metrics counts claims per state in the database when read, and times submission to each
+// terminal state (a claim REJECTED at once is one). Other tests' claims may move meanwhile (the
+// clock is advanced), so: every state is answered, the states add up to every claim, and a
+// REJECTED claim stays REJECTED.
+TEST_F(ClaimsApiTest, MetricsCountClaimsByStateAndTimeToTerminal) {
+  struct Figures {
+    double total = 0;
+    double rejected = 0;
+    double terminal = 0;
+  };
+  const auto read = [this] {
+    const std::string text = client().Get("/metrics").body;
+    Figures f;
+    for (const char* state :
+         {"SUBMITTED", "REJECTED", "RESERVED", "PAYMENT_REQUESTED", "PAID", "PAYMENT_FAILED",
+          "REVERSAL_REQUESTED", "REVERSED", "VOID_REQUESTED", "VOIDED", "COMPENSATION_FAILED"}) {
+      const double n =
+          testing::MetricValue(text, "claims_saga_claims{state=\"" + std::string(state) + "\"}");
+      EXPECT_GE(n, 0) << state << " is not answered";
+      f.total += n;
+    }
+    f.rejected = testing::MetricValue(text, "claims_saga_claims{state=\"REJECTED\"}");
+    f.terminal = testing::MetricValue(text, "claims_saga_submission_to_terminal_seconds_count");
+    return f;
+  };
+  const Figures before = read();
+  CreatePolicy(160);
+  HttpResult r = client().Post("/claims", json::array({ClaimBody(160), ClaimBody(160999)}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const Figures after = read();
+  EXPECT_EQ(after.total, before.total + 2);
+  EXPECT_EQ(after.rejected, before.rejected + 1);
+  EXPECT_GE(after.terminal, before.terminal + 1);
+}
+
 TEST_F(ClaimsApiTest, CsvBulkIsAcceptedAsOneArray) {
   CreatePolicy(102);
   const std::string csv =

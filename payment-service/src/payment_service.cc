@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include <prometheus/counter.h>
+
 #include "payment_service/payment_processor.h"
 #include "payment_service/schema.h"
 #include "shared/http_problem.h"
@@ -57,6 +59,50 @@ void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads, Router* rout
       RouteAccess::kOperator);
 }
 
+std::string_view OutcomeName(GatewayOutcome outcome) {
+  switch (outcome) {
+    case GatewayOutcome::kSettled:
+      return "settled";
+    case GatewayOutcome::kDeclined:
+      return "declined";
+    case GatewayOutcome::kRefunded:
+      return "refunded";
+    case GatewayOutcome::kVoided:
+      return "voided";
+    case GatewayOutcome::kTransient:
+      return "transient";
+    case GatewayOutcome::kRefused:
+      return "refused";
+  }
+  return "unknown";
+}
+
+// The gateway with its answers counted: claims_gateway_outcomes_total{command, outcome}.
+class CountingGateway final : public PaymentGateway {
+ public:
+  CountingGateway(PaymentGateway& gateway, prometheus::Registry& metrics)
+      : gateway_(gateway),
+        family_(prometheus::BuildCounter()
+                    .Name("claims_gateway_outcomes_total")
+                    .Help("Payment gateway answers by command and outcome")
+                    .Register(metrics)) {}
+
+  std::vector<GatewayResult> Process(std::span<const GatewayRequest> requests) override {
+    std::vector<GatewayResult> answers = gateway_.Process(requests);
+    for (size_t i = 0; i < answers.size() && i < requests.size(); ++i) {
+      family_
+          .Add({{"command", std::string(PaymentCommandTypeName(requests[i].type))},
+                {"outcome", std::string(OutcomeName(answers[i].outcome))}})
+          .Increment();
+    }
+    return answers;
+  }
+
+ private:
+  PaymentGateway& gateway_;
+  prometheus::Family<prometheus::Counter>& family_;
+};
+
 }  // namespace
 
 struct PaymentService::Parts {
@@ -64,6 +110,7 @@ struct PaymentService::Parts {
   prometheus::Registry metrics;
   std::unique_ptr<wal::ServiceStorage> storage;
   std::unique_ptr<SimulatedGateway> gateway;
+  std::unique_ptr<CountingGateway> counted_gateway;
   std::unique_ptr<PaymentProcessor> processor;
   std::unique_ptr<KafkaConsumer> consumer;
   std::unique_ptr<ConsumerLoop> consumer_loop;
@@ -112,8 +159,10 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentSer
       SimulatedGateway::Open(gateway_settings, clock);
   if (!gateway.ok()) return gateway.status();
   parts->gateway = std::move(*gateway);
-  parts->processor = std::make_unique<PaymentProcessor>(
-      store.journal(), *parts->gateway, clock, EventSource{"payment-service", config.instance_id});
+  parts->counted_gateway = std::make_unique<CountingGateway>(*parts->gateway, parts->metrics);
+  parts->processor =
+      std::make_unique<PaymentProcessor>(store.journal(), *parts->counted_gateway, clock,
+                                         EventSource{"payment-service", config.instance_id});
 
   AddPaymentRoutes(store.reads(), &parts->router);
   AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);

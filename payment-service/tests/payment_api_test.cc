@@ -76,6 +76,27 @@ TEST(PaymentApiTest, OpenApiDocumentSaysWhatTheServiceAnswers) {
   testing::ProbeDocumentedOperations(client, doc, {{"payment_id", "pay-openapi"}});
   EXPECT_EQ(client.Get("/payments/pay-openapi").Json().value("status", ""), "SETTLED");
 
+  // The metrics of that payment: the gateway's answer, the WAL's writes, the first snapshot.
+  const std::string metrics_text = client.Get("/metrics").body;
+  EXPECT_NE(
+      metrics_text.find(
+          "claims_gateway_outcomes_total{command=\"PAYMENT_REQUESTED\",outcome=\"settled\"} 1"),
+      std::string::npos)
+      << metrics_text;
+  for (const char* series : {"claims_wal_append_seconds_count", "claims_wal_group_entries_count",
+                             "claims_wal_write_seconds_count"}) {
+    EXPECT_GT(testing::MetricValue(metrics_text, series), 0) << series;
+  }
+  EXPECT_GT(testing::MetricValue(metrics_text, "claims_snapshot_last_timestamp_seconds"), 1.7e9)
+      << "the first snapshot's time";
+  EXPECT_EQ(testing::MetricValue(metrics_text,
+                                 "claims_messages_consumed_total{group=\"payment-service\"}"),
+            1);
+  EXPECT_EQ(testing::MetricValue(metrics_text,
+                                 "claims_consumer_lag_messages{group=\"payment-"
+                                 "service\",topic=\"payment-commands\"}"),
+            0);
+
   (*service)->Shutdown(std::chrono::milliseconds(1000));
   std::filesystem::remove_all(dir);
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The web pages in a real browser (web/tests/browser.test.mjs: Debian's Chromium driven by
 # playwright-core from web/node_modules): runserver with --auth required, a policy and a claim
-# paid through payment-service (its transitions each logged once), then /docs of both services
-# and /console. Screenshots are kept
+# paid through payment-service (its transitions each logged once, the Grafana dashboard's
+# series all served), then /docs of both services and /console. Screenshots are kept
 # in BUILD_DIR/browser-artifacts.
 #   bash browser_test.sh BUILD_DIR
 set -euo pipefail
@@ -45,9 +45,17 @@ transitions=$(grep '"msg":"claim transition"' "$log" | jq -r --arg c "$claim" \
 [ "$transitions" = "SUBMITTED>RESERVED true RESERVED>PAYMENT_REQUESTED true PAYMENT_REQUESTED>PAID true " ] ||
   fail "the claim's transitions in the log: '$transitions'"
 
+payments="http://127.0.0.1:$(cat "$data_dir/payment-service/payment-1.port")"
+# Every series the Grafana dashboard draws is one the services serve.
+served=$(curl -s "$url/metrics"; curl -s "$payments/metrics")
+for name in $(jq -r '.panels[].targets[].expr' "$repo/docs/grafana/claims-platform.json" |
+  grep -o 'claims_[a-z_]*' | sed -E 's/_(bucket|count|sum)$//' | sort -u); do
+  grep -q "^# TYPE $name " <<<"$served" || fail "the dashboard draws $name, which no service serves"
+done
+
 artifacts="$build_dir/browser-artifacts"
 rm -rf "$artifacts"
-CLAIMS_URL=$url PAYMENTS_URL="http://127.0.0.1:$(cat "$data_dir/payment-service/payment-1.port")" \
+CLAIMS_URL=$url PAYMENTS_URL=$payments \
   OPERATOR_API_KEY=$key PAID_CLAIM=$claim POLICY_ID=$policy ARTIFACTS=$artifacts \
   node --test --test-reporter=spec "$repo/web/tests/browser.test.mjs" || fail "the browser tests failed (screenshots: $artifacts)"
 echo "browser_test: passed; screenshots in $artifacts"

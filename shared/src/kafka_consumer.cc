@@ -2,8 +2,10 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <charconv>
 #include <future>
+#include <set>
 
 #include "shared/json_log.h"
 #include "shared/kafka_client.h"
@@ -117,6 +119,7 @@ StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(
   if (!rk.ok()) return rk.status();
   std::unique_ptr<KafkaConsumer> consumer(new KafkaConsumer());
   consumer->rk_ = *rk;
+  consumer->group_ = group_id;
   rd_kafka_poll_set_consumer(consumer->rk_);
   rd_kafka_topic_partition_list_t* list =
       rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
@@ -168,6 +171,16 @@ std::vector<KafkaMessage> KafkaConsumer::Poll(size_t max, std::chrono::milliseco
   return out;
 }
 
+int64_t KafkaConsumer::CachedEndOffset(const std::string& topic, int partition) const {
+  int64_t low = -1;
+  int64_t high = -1;
+  if (rd_kafka_get_watermark_offsets(rk_, topic.c_str(), partition, &low, &high) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return -1;
+  }
+  return high;
+}
+
 void KafkaConsumer::StoreOffsets(std::span<const KafkaMessage> messages) {
   if (messages.empty()) return;
   rd_kafka_topic_partition_list_t* list =
@@ -191,18 +204,44 @@ ConsumerLoop::ConsumerLoop(KafkaConsumer& consumer, EventPublisher& dead_letters
                     .Name("claims_messages_consumed_total")
                     .Help("Messages consumed and applied (or dead-lettered)")
                     .Register(metrics)
-                    .Add({})),
+                    .Add({{"group", consumer.group()}})),
       dead_lettered_(prometheus::BuildCounter()
                          .Name("claims_messages_dead_lettered_total")
                          .Help("Messages sent to a .dlq topic because they could not be used")
                          .Register(metrics)
-                         .Add({})),
+                         .Add({{"group", consumer.group()}})),
       retried_(prometheus::BuildCounter()
                    .Name("claims_message_batches_retried_total")
                    .Help("Consumed batches whose handling failed and was retried")
                    .Register(metrics)
-                   .Add({})) {
+                   .Add({{"group", consumer.group()}})),
+      lag_family_(prometheus::BuildGauge()
+                      .Name("claims_consumer_lag_messages")
+                      .Help("Messages behind the ends of the partitions this instance consumes, "
+                            "after its last batch from each (its fetches' view of the ends)")
+                      .Register(metrics)) {
   thread_ = std::thread([this] { Run(); });
+}
+
+void ConsumerLoop::UpdateLag(std::span<const KafkaMessage> batch) {
+  std::map<std::pair<std::string, int>, int64_t> next;  // partition -> offset after the batch
+  for (const KafkaMessage& m : batch) {
+    int64_t& after = next[{m.topic, m.partition}];
+    after = std::max(after, m.offset + 1);
+  }
+  std::set<std::string> topics;
+  for (const auto& [partition, after] : next) {
+    const int64_t end = consumer_.CachedEndOffset(partition.first, partition.second);
+    if (end < 0) continue;
+    lag_[partition.first][partition.second] = std::max<int64_t>(0, end - after);
+    topics.insert(partition.first);
+  }
+  for (const std::string& topic : topics) {
+    int64_t total = 0;
+    for (const auto& [p, lag] : lag_[topic]) total += lag;
+    lag_family_.Add({{"group", consumer_.group()}, {"topic", topic}})
+        .Set(static_cast<double>(total));
+  }
 }
 
 ConsumerLoop::~ConsumerLoop() {
@@ -220,6 +259,7 @@ void ConsumerLoop::Run() {
       if (s.ok() && !dead.empty()) s = dead_letters_.PublishAll(dead, std::chrono::seconds(10));
       if (s.ok()) {
         consumer_.StoreOffsets(batch);
+        UpdateLag(batch);
         consumed_.Increment(static_cast<double>(batch.size()));
         dead_lettered_.Increment(static_cast<double>(dead.size()));
         for (const OutgoingEvent& d : dead) {

@@ -8,7 +8,7 @@
 namespace claims {
 
 void AddOperationalRoutes(std::vector<ReadinessCheck> checks, prometheus::Registry& metrics,
-                          Router* router) {
+                          Router* router, std::function<void()> before_scrape) {
   router->Add(
       "GET", "/healthz",
       [](const HttpRequest&) {
@@ -31,7 +31,8 @@ void AddOperationalRoutes(std::vector<ReadinessCheck> checks, prometheus::Regist
       RouteAccess::kOpen);
   router->Add(
       "GET", "/metrics",
-      [&metrics](const HttpRequest&) {
+      [&metrics, before_scrape = std::move(before_scrape)](const HttpRequest&) {
+        if (before_scrape) before_scrape();
         HttpResponse r;
         r.content_type = kMetricsContentType;
         r.body = MetricsText(metrics);

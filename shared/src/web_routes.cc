@@ -28,7 +28,7 @@ bool ReadWholeFile(const std::string& path, std::string* out) {
 }
 
 // Serves `index` for `page` and `<dirs...>/<file>` for `page`/{file}.
-void AddStaticPage(const std::string& page, std::vector<std::string> dirs, Router* router) {
+void AddStaticPage(const std::string& page, const std::vector<std::string>& dirs, Router* router) {
   router->Add(
       "GET", page,
       [dirs](const HttpRequest&) {

@@ -1,4 +1,5 @@
 #include "shared/date.h"
+#include "shared/clock.h"
 
 #include <gtest/gtest.h>
 
@@ -38,6 +39,21 @@ TEST(DateTest, ParsesSpreadsheetDates) {
               "is not a date (expected YYYY-MM-DD or M/D/YY)")
         << bad;
   }
+}
+
+}  // namespace
+}  // namespace claims
+
+namespace claims {
+namespace {
+
+TEST(Rfc3339Test, ReadsBackWhatItWrites) {
+  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764547200123));
+  EXPECT_EQ(FormatRfc3339(t), "2025-12-01T00:00:00.123Z");
+  EXPECT_EQ(ParseRfc3339(FormatRfc3339(t)), t);
+  EXPECT_EQ(ParseRfc3339("2026-02-30T00:00:00.000Z"), std::nullopt) << "no such day";
+  EXPECT_EQ(ParseRfc3339("2026-02-01T00:00:00Z"), std::nullopt) << "milliseconds are written";
+  EXPECT_EQ(ParseRfc3339("2026-02-01 00:00:00.000Z"), std::nullopt);
 }
 
 }  // namespace

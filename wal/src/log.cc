@@ -188,6 +188,11 @@ StatusOr<uint64_t> Log::Append(NewEntry entry) {
 
 StatusOr<uint64_t> Log::AppendBatch(std::vector<NewEntry> entries) {
   if (entries.empty()) return claims::InvalidArgument("empty batch");
+  const auto called = std::chrono::steady_clock::now();
+  const auto answered = [&](uint64_t first_lsn) {
+    if (options_.observer) options_.observer->OnAppend(std::chrono::steady_clock::now() - called);
+    return first_lsn;
+  };
   // Shared with the leader that completes it, which wakes it after releasing mu_: the writer must
   // outlive that wake-up even if this thread returns first.
   auto w = std::make_shared<Writer>();
@@ -206,7 +211,7 @@ StatusOr<uint64_t> Log::AppendBatch(std::vector<NewEntry> entries) {
   while (!w->done && queue_.front() != w) w->cv.wait(lock);
   if (w->done) {
     if (!w->status.ok()) return w->status;
-    return w->first_lsn;
+    return answered(w->first_lsn);
   }
 
   // This writer leads: it takes every queued writer (up to kMaxGroupBytes) into one group.
@@ -247,7 +252,7 @@ StatusOr<uint64_t> Log::AppendBatch(std::vector<NewEntry> entries) {
         }
       }
       AddIndexPoint(active_first_lsn_, group_first, active_bytes_);
-      status = WriteGroup(bytes);
+      status = WriteGroup(bytes, group_last - group_first + 1);
     }
   }
 
@@ -271,14 +276,21 @@ StatusOr<uint64_t> Log::AppendBatch(std::vector<NewEntry> entries) {
     if (q != w) q->cv.notify_one();
   }
   if (!status.ok()) return status;
-  return w->first_lsn;
+  return answered(w->first_lsn);
 }
 
-Status Log::WriteGroup(const std::string& bytes) {
+Status Log::WriteGroup(const std::string& bytes, size_t entries) {
+  const auto start = std::chrono::steady_clock::now();
   CLAIMS_RETURN_IF_ERROR(active_->Append(bytes));
   active_bytes_ += bytes.size();
-  if (options_.fsync == FsyncPolicy::kAlways) return active_->Sync();
-  return Status::Ok();
+  const auto written = std::chrono::steady_clock::now();
+  Status synced = Status::Ok();
+  if (options_.fsync == FsyncPolicy::kAlways) synced = active_->Sync();
+  if (synced.ok() && options_.observer) {
+    options_.observer->OnGroup(entries, bytes.size(), written - start,
+                               std::chrono::steady_clock::now() - written);
+  }
+  return synced;
 }
 
 void Log::SyncLoop() {

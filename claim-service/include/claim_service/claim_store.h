@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,9 @@ struct ClaimFilter {
   std::optional<std::string> submitted_from;
   std::optional<std::string> submitted_to;
 };
+
+// How many claims are in each state (states with none are left out).
+StatusOr<std::map<std::string, int64_t>> CountClaimsByState(SqliteDatabase& db);
 
 struct ProviderTotal {
   std::string provider_npi;

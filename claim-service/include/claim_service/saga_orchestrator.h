@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <prometheus/counter.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include "claim_service/claim_store.h"
@@ -85,6 +86,7 @@ class SagaOrchestrator {
   const EventSource source_;
   prometheus::Counter& stale_results_;
   prometheus::Counter& compensation_failures_;
+  prometheus::Histogram& terminal_latency_;  // submission to each terminal state reached
 
   std::mutex rng_mu_;  // guards rng_
   std::mt19937_64 rng_;

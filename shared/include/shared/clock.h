@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace claims {
 
@@ -38,6 +40,8 @@ class ManualClock final : public Clock {
 
 // RFC 3339 UTC with milliseconds: "2026-11-22T12:51:00.123Z".
 std::string FormatRfc3339(std::chrono::system_clock::time_point t);
+// Reads what FormatRfc3339 writes back ("2026-11-22T12:51:00.123Z"; exactly that shape).
+std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text);
 
 // Microseconds since the Unix epoch.
 inline int64_t UnixMicros(std::chrono::system_clock::time_point t) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include "shared/event_publisher.h"
@@ -86,10 +87,15 @@ class KafkaConsumer {
   std::vector<KafkaMessage> Poll(size_t max, std::chrono::milliseconds timeout);
   // Stores offset + 1 of each message for the next commit.
   void StoreOffsets(std::span<const KafkaMessage> messages);
+  // The partition's end as this consumer's last fetch saw it (no request to the broker), or -1
+  // when it has not fetched from it.
+  int64_t CachedEndOffset(const std::string& topic, int partition) const;
+  const std::string& group() const { return group_; }
 
  private:
   KafkaConsumer() = default;
   rd_kafka_t* rk_ = nullptr;
+  std::string group_;
   // Subscribed by pattern: no matching topic yet is normal (no provider yet), not a warning.
   bool by_pattern_ = false;
 };
@@ -126,6 +132,11 @@ class ConsumerLoop {
   prometheus::Counter& consumed_;
   prometheus::Counter& dead_lettered_;
   prometheus::Counter& retried_;
+  prometheus::Family<prometheus::Gauge>& lag_family_;
+  // Messages behind each partition's end after the last batch from it, by topic and partition
+  // (consumer thread only).
+  std::map<std::string, std::map<int, int64_t>> lag_;
+  void UpdateLag(std::span<const KafkaMessage> batch);
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -20,8 +20,9 @@ struct ReadinessCheck {
   std::function<Status()> check;  // must answer within about a second
 };
 
-// `metrics` must outlive the router.
+// `metrics` must outlive the router. `before_scrape`, when set, runs before each /metrics answer
+// (gauges read from the database when asked, not on a timer).
 void AddOperationalRoutes(std::vector<ReadinessCheck> checks, prometheus::Registry& metrics,
-                          Router* router);
+                          Router* router, std::function<void()> before_scrape = {});
 
 }  // namespace claims

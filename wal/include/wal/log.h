@@ -39,8 +39,22 @@ enum class FsyncPolicy { kAlways, kInterval, kNone };
 // Parses "always", "interval", "none".
 bool ParseFsyncPolicy(std::string_view text, FsyncPolicy* policy);
 
+// Told how the log's writes go (for metrics). Called on the writing threads, outside the log's
+// locks but inside its write path: must be cheap and thread-safe.
+class LogObserver {
+ public:
+  virtual ~LogObserver() = default;
+  // One group written: its entries and bytes, the write's and the sync's duration (zero when
+  // the policy is not kAlways: the sync happens elsewhere).
+  virtual void OnGroup(size_t entries, size_t bytes, std::chrono::nanoseconds write,
+                       std::chrono::nanoseconds sync) = 0;
+  // One AppendBatch call answered successfully, this long after it was made (queueing included).
+  virtual void OnAppend(std::chrono::nanoseconds latency) = 0;
+};
+
 struct Options {
   FileSystem* fs = PosixFileSystem();  // must outlive the log
+  LogObserver* observer = nullptr;     // must outlive the log; nullptr: nobody is told
   FsyncPolicy fsync = FsyncPolicy::kAlways;
   std::chrono::milliseconds fsync_interval{10};  // for kInterval
   uint64_t segment_bytes = 64ull << 20;          // a segment is closed once it reaches this size
@@ -124,8 +138,8 @@ class Log {
                      const std::function<bool(const Entry&)>& visit, uint64_t* next,
                      bool* stopped) const;
   Log(std::string dir, const Options& options);
-  Status StartSegment(uint64_t first_lsn);      // REQUIRES: io_mu_ held
-  Status WriteGroup(const std::string& bytes);  // REQUIRES: io_mu_ held
+  Status StartSegment(uint64_t first_lsn);                      // REQUIRES: io_mu_ held
+  Status WriteGroup(const std::string& bytes, size_t entries);  // REQUIRES: io_mu_ held
   void SyncLoop();
 
   const std::string dir_;

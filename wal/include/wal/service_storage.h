@@ -92,11 +92,13 @@ class ServiceStorage {
   const JournalOpenReport& open_report() const { return report_; }
 
  private:
-  ServiceStorage() = default;
+  class WalMetrics;
+  ServiceStorage();
   void Background();
 
   ServiceStorageConfig config_;
   prometheus::Registry* metrics_ = nullptr;
+  std::unique_ptr<WalMetrics> wal_metrics_;  // before journal_: the log reports to it
   std::string snapshot_dir_;
   std::mutex snapshot_mu_;  // one snapshot at a time
   std::mutex mu_;           // guards stop_

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +24,14 @@ struct HttpResult {
     return it == headers.end() ? "" : it->second;
   }
 };
+
+// The value of one series in a Prometheus text answer ("claims_saga_claims{state=\"PAID\"}"),
+// or -1 when it is not there.
+inline double MetricValue(const std::string& text, const std::string& series) {
+  const size_t at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::strtod(text.c_str() + at + series.size() + 2, nullptr);
+}
 
 class HttpClient {
  public:
