@@ -142,6 +142,7 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
                     "; " + std::string(SagaEventName(event)) + " is not allowed there");
   }
   const S from = claim.status;
+  const nlohmann::json before = ClaimRow(claim);
   const auto now = clock_.Now();
   const int64_t now_us = UnixMicros(now);
   const int64_t fee = claim.net_fee.cents();
@@ -194,7 +195,15 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
     claim.next_check_us = std::min(*claim.next_check_us, *claim.deadline_us);
   }
   if (claim.status == S::kPaymentFailed || claim.status == S::kRejected) claim.reason = cause;
-  if (write_row) CLAIMS_RETURN_IF_ERROR(txn.Put("claims", ClaimRow(claim)));
+  nlohmann::json after = ClaimRow(claim);
+  nlohmann::json changes = nlohmann::json::object();  // the step's diff, shown by the console
+  for (const auto& [field, value] : after.items()) {
+    const auto was = before.find(field);
+    if (was == before.end() || *was != value) {
+      changes[field] = {was == before.end() ? nlohmann::json() : *was, value};
+    }
+  }
+  if (write_row) CLAIMS_RETURN_IF_ERROR(txn.Put("claims", std::move(after)));
   CLAIMS_RETURN_IF_ERROR(txn.Put(
       "claim_history", {{"history_id", claim.claim_id + "/" + std::to_string(claim.version)},
                         {"claim_id", claim.claim_id},
@@ -203,6 +212,7 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
                         {"event", SagaEventName(event)},
                         {"cause", cause},
                         {"at", claim.updated_at},
+                        {"changes", changes.dump()},
                         {"version", 1}}));
   OutgoingEvent claim_event = ClaimEvent(claim, from, event, cause, source_);
   if (claim.provider) {

@@ -7,7 +7,7 @@ namespace {
 
 // Money is stored in integer cents. Dates are ISO text (YYYY-MM-DD), times RFC 3339 UTC.
 // `position` orders policies by creation for stable paging.
-constexpr std::array<Migration, 6> kMigrations{{
+constexpr std::array<Migration, 7> kMigrations{{
     {1, R"sql(
 CREATE TABLE policies (
   position          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -165,6 +165,11 @@ CREATE INDEX api_keys_provider ON api_keys (provider);
 ALTER TABLE claims ADD COLUMN provider TEXT;
 CREATE INDEX claims_provider ON claims (provider, position) WHERE provider IS NOT NULL;
 )sql"},
+    // What each saga step changed in the claim's row: {"field": [before, after], ...} (JSON);
+    // NULL for the first entry and for entries written before this migration.
+    {7, R"sql(
+ALTER TABLE claim_history ADD COLUMN changes TEXT;
+)sql"},
 }};
 
 }  // namespace
@@ -212,7 +217,7 @@ const std::vector<wal::StateTable>& ClaimServiceTables() {
         "provider"}},
       {"claim_history",
        "history_id",
-       {"history_id", "claim_id", "seq", "status", "event", "cause", "at", "version"}},
+       {"history_id", "claim_id", "seq", "status", "event", "cause", "at", "changes", "version"}},
       {"idempotency_keys",
        "idempotency_key",
        {"idempotency_key", "fingerprint", "status", "body", "location", "created_at", "version"}},

@@ -88,6 +88,13 @@ TEST_F(ClaimsApiTest, MessyClaimIsNormalisedMatchedByMemberAndAskedToBePaid) {
   const json lines = history.Json()["history"];
   for (const json& h : lines) states.push_back(h["status"]);
   EXPECT_EQ(states, (std::vector<std::string>{"SUBMITTED", "RESERVED", "PAYMENT_REQUESTED"}));
+  // Each step records what it changed in the claim's row, [before, after].
+  EXPECT_TRUE(lines[0]["changes"].is_null()) << "the first entry is the claim itself";
+  EXPECT_EQ(lines[1]["changes"]["status"], json::array({"SUBMITTED", "RESERVED"}));
+  EXPECT_FALSE(lines[1]["changes"].contains("payment_id"));
+  EXPECT_EQ(lines[2]["changes"]["payment_id"][0], nullptr);
+  EXPECT_EQ(lines[2]["changes"]["payment_id"][1], claim["payment_id"]);
+  EXPECT_EQ(lines[2]["changes"]["version"], json::array({2, 3}));
 }
 
 // /openapi.json is the document built in; it names every route with its access, and every

@@ -168,7 +168,7 @@ async function showClaim(claimId) {
 function drawTimeline(entries) {
   const chart = $('#timeline');
   chart.replaceChildren();
-  const step = 210;  // a 150-wide box and the edge to the next; the event is written above the edge
+  const step = 230;  // a 170-wide box and the edge to the next; the event is written above the edge
   const width = Math.max(600, 40 + entries.length * step);
   chart.setAttribute('viewBox', `0 0 ${width} 160`);
   chart.setAttribute('width', width);
@@ -177,12 +177,12 @@ function drawTimeline(entries) {
   entries.forEach((h, i) => {
     const x = 20 + i * step;
     if (i > 0) {
-      chart.append(svg('line', { x1: x - step + 150, y1: 60, x2: x, y2: 60, class: 'edge' }));
-      chart.append(svg('text', { x: x - (step - 150) / 2, y: 28, 'text-anchor': 'middle', class: 'event' }, h.event));
+      chart.append(svg('line', { x1: x - step + 170, y1: 60, x2: x, y2: 60, class: 'edge' }));
+      chart.append(svg('text', { x: x - (step - 170) / 2, y: 28, 'text-anchor': 'middle', class: 'event' }, h.event));
     }
     const node = svg('g', { class: 'step state-' + h.status, 'data-seq': h.seq });
-    node.append(svg('rect', { x, y: 40, width: 150, height: 40, rx: 6 }));
-    node.append(svg('text', { x: x + 75, y: 65, 'text-anchor': 'middle', class: 'name' }, h.status));
+    node.append(svg('rect', { x, y: 40, width: 170, height: 40, rx: 6 }));
+    node.append(svg('text', { x: x + 85, y: 65, 'text-anchor': 'middle', class: 'name' }, h.status));
     node.append(svg('text', { x, y: 100, class: 'time' }, h.at.replace('T', ' ').replace('Z', '')));
     node.append(svg('text', { x, y: 116, class: 'time' }, '+' + ((Date.parse(h.at) - start) / 1000).toFixed(3) + ' s'));
     node.append(svg('text', { x, y: 134, class: 'cause' }, h.cause.length > 30 ? h.cause.slice(0, 29) + '…' : h.cause));
@@ -212,9 +212,19 @@ function listChanges(entries) {
   entries.forEach((h, i) => {
     const before = i ? entries[i - 1] : null;
     const after = before ? ((Date.parse(h.at) - Date.parse(before.at)) / 1000).toFixed(3) + ' s' : '';
-    const row = el('tr');
+    const row = el('tr', null, { 'data-seq': h.seq });
     row.append(el('td', h.seq), el('td', h.at), el('td', after), el('td', h.event),
       el('td', before ? `${before.status} → ${h.status}` : h.status), el('td', h.cause));
+    // What the step changed in the claim's data, field by field (the service records it).
+    const diff = el('td', null, { class: 'diff' });
+    for (const [field, [was, now]] of Object.entries(h.changes || {})) {
+      if (field === 'status' || field === 'version' || field === 'updated_at') continue;
+      const line = el('div', null, { 'data-field': field });
+      line.append(el('b', field + ' '), el('del', was === null ? '—' : was), ' → ', el('ins', now === null ? '—' : now));
+      diff.append(line);
+    }
+    if (!h.changes) diff.textContent = i ? '(not recorded)' : 'created';
+    row.append(diff);
     body.append(row);
   });
 }

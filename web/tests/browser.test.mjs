@@ -109,6 +109,11 @@ test('/console: counts, search by state and by date, a claim\'s timeline', async
   assert.ok(next.some((n) => n.includes('CANCEL_REQUESTED') && n.includes('REVERSAL_REQUESTED')), `next: ${next}`);
   const changes = await page.locator('#changes tbody tr').count();
   assert.equal(changes, 4);
+  // The diff of the saga's data between steps: the payment id appears when the payment is asked
+  // for, the attempt count and the deadline with it.
+  const requested = page.locator('#changes tbody tr[data-seq="3"] td.diff');
+  assert.match(await requested.innerText(), /payment_id/);
+  assert.equal(await page.locator('#changes tbody tr[data-seq="1"] td.diff').innerText(), 'created');
   assert.match(await page.locator('#claim-fields').innerText(), /net_fee/);
   await shot(page, 'console-claim');
 });

@@ -45,6 +45,9 @@ struct ClaimHistoryEntry {
   std::string event;
   std::string cause;
   std::string at;
+  // The fields of the claim's row this step changed, {"field": [before, after]} as JSON text;
+  // empty for the first entry (and entries written before it was recorded).
+  std::string changes;
 };
 
 struct Coverage {
