@@ -6,6 +6,7 @@
 
 #include "payment_service/payment_processor.h"
 #include "payment_service/schema.h"
+#include "shared/enum_names.h"
 #include "shared/http_problem.h"
 #include "shared/json_log.h"
 #include "shared/kafka_consumer.h"
@@ -59,23 +60,14 @@ void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads, Router* rout
       RouteAccess::kOperator);
 }
 
-std::string_view OutcomeName(GatewayOutcome outcome) {
-  switch (outcome) {
-    case GatewayOutcome::kSettled:
-      return "settled";
-    case GatewayOutcome::kDeclined:
-      return "declined";
-    case GatewayOutcome::kRefunded:
-      return "refunded";
-    case GatewayOutcome::kVoided:
-      return "voided";
-    case GatewayOutcome::kTransient:
-      return "transient";
-    case GatewayOutcome::kRefused:
-      return "refused";
-  }
-  return "unknown";
-}
+constexpr EnumNameTable<GatewayOutcome, 6> kOutcomeNames{{
+    {GatewayOutcome::kSettled, "settled"},
+    {GatewayOutcome::kDeclined, "declined"},
+    {GatewayOutcome::kRefunded, "refunded"},
+    {GatewayOutcome::kVoided, "voided"},
+    {GatewayOutcome::kTransient, "transient"},
+    {GatewayOutcome::kRefused, "refused"},
+}};
 
 // The gateway with its answers counted: claims_gateway_outcomes_total{command, outcome}.
 class CountingGateway final : public PaymentGateway {
@@ -92,7 +84,7 @@ class CountingGateway final : public PaymentGateway {
     for (size_t i = 0; i < answers.size() && i < requests.size(); ++i) {
       family_
           .Add({{"command", std::string(PaymentCommandTypeName(requests[i].type))},
-                {"outcome", std::string(OutcomeName(answers[i].outcome))}})
+                {"outcome", std::string(EnumName(kOutcomeNames, answers[i].outcome))}})
           .Increment();
     }
     return answers;
