@@ -39,8 +39,9 @@ enum class FsyncPolicy { kAlways, kInterval, kNone };
 // Parses "always", "interval", "none".
 bool ParseFsyncPolicy(std::string_view text, FsyncPolicy* policy);
 
-// Told how the log's writes go (for metrics). Called on the writing threads, outside the log's
-// locks but inside its write path: must be cheap and thread-safe.
+// Told how the log's writes go (for metrics). OnGroup is called by the group's leader while it
+// holds the log's I/O lock, OnAppend by each writer after it is answered, with no lock: both
+// must be cheap, thread-safe and must not call back into the log.
 class LogObserver {
  public:
   virtual ~LogObserver() = default;
