@@ -158,6 +158,31 @@ TEST_F(ClaimsApiTest, MetricsCountClaimsByStateAndTimeToTerminal) {
   EXPECT_GE(after.terminal, before.terminal + 1);
 }
 
+// GET /claims by submission time: a date is its first moment, a UTC time any precision; the
+// bound is exclusive at the end; anything else names the parameter.
+TEST_F(ClaimsApiTest, ClaimsAreFoundBySubmissionTime) {
+  const std::string policy_id = CreatePolicy(170);
+  HttpResult r = client().Post("/claims", ClaimBody(170));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string at = r.Json()["created_at"];  // "2026-12-01T10:00:00.123Z"
+  const auto count = [&](const std::string& query) {
+    HttpResult list = client().Get("/claims?policy_id=" + policy_id + "&" + query);
+    EXPECT_EQ(list.status, 200) << query << ": " << list.body;
+    return list.Json().size();
+  };
+  EXPECT_EQ(count("submitted_from=" + at.substr(0, 10)), 1u);
+  EXPECT_EQ(count("submitted_to=" + at.substr(0, 10)), 0u);
+  EXPECT_EQ(count("submitted_from=" + at), 1u) << "at or after";
+  EXPECT_EQ(count("submitted_to=" + at), 0u) << "before, not at";
+  EXPECT_EQ(count("submitted_from=" + at.substr(0, 19) + "Z"), 1u) << "without milliseconds";
+  for (const char* bad : {"2026-02-30", "yesterday", "2026-12-01T25:00:00Z", "2026-12-01T10:00:00",
+                          "2026-12-01T10:00:00.1x2Z"}) {
+    HttpResult refused = client().Get(std::string("/claims?submitted_from=") + bad);
+    ExpectProblem(refused, 422, "validation-error");
+    EXPECT_NE(refused.body.find("query.submitted_from"), std::string::npos) << bad;
+  }
+}
+
 TEST_F(ClaimsApiTest, CsvBulkIsAcceptedAsOneArray) {
   CreatePolicy(102);
   const std::string csv =
