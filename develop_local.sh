@@ -3,7 +3,7 @@
 #   bash develop_local.sh runserver [--claims M] [--payments N] [--auth off|required]
 #                                     install what is missing, build, start broker + services
 #                                     (--auth required: API keys; README "Providers and keys")
-#   bash develop_local.sh test        install what is missing, lint (clang-format, shellcheck,
+#   bash develop_local.sh test        install what is missing, lint (clang-format, shellcheck, redocly,
 #                                     clang-tidy), build with sanitizers, run every test
 #                                     (ctest arguments may follow, e.g. -R PolicyApi)
 #   bash develop_local.sh bench       build and run the benchmarks (results: docs/benchmarks.md)
