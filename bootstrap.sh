@@ -15,7 +15,7 @@ PACKAGES=(
   libpistache-dev librdkafka-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libcli11-dev prometheus-cpp-dev libcurl4-openssl-dev libssl-dev
   libvalijson-dev
-  kcat jq wrk clang-format clang-tidy shellcheck
+  kcat jq wrk clang-format clang-tidy-22 shellcheck
   chromium
 )
 

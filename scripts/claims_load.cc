@@ -25,6 +25,7 @@
 #include <set>
 #include <thread>
 
+#include "shared/clock.h"
 #include "shared/sqlite_db.h"
 #include "testing/http_client.h"
 #include "wal/journal.h"
@@ -56,11 +57,8 @@ int64_t UnixMillis(std::chrono::system_clock::time_point t) {
 
 // "2026-11-22T14:38:24.219Z" -> milliseconds since the epoch (UTC), or -1.
 int64_t ParseMillis(const std::string& t) {
-  int y, mo, d, h, mi, s, ms;
-  if (std::sscanf(t.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) != 7)
-    return -1;
-  const auto days = std::chrono::sys_days(std::chrono::year(y) / mo / d).time_since_epoch().count();
-  return ((static_cast<int64_t>(days) * 24 + h) * 60 + mi) * 60000 + int64_t{s} * 1000 + ms;
+  const auto time = claims::ParseRfc3339(t);
+  return time ? UnixMillis(*time) : -1;
 }
 
 int64_t QueryInt(claims::SqliteDatabase& db, const std::string& sql) {

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   for (const claims::TopicSpec& t : claims::AllTopics()) {
     std::cout << "  topic " << t.name << " (" << t.partitions << " partitions)\n";
   }
-  std::cout << "  bootstrap list written to " << file << std::endl;
+  std::cout << "  bootstrap list written to " << file << "\n" << std::flush;
 
   for (;;) {
     int sig = 0;
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
       const claims::Status s = down ? (*cluster)->SetBrokerDown(id) : (*cluster)->SetBrokerUp(id);
       if (!s.ok()) std::cerr << "embedded-broker: " << s.ToString() << "\n";
     }
-    std::cout << (down ? "brokers down" : "brokers up") << std::endl;
+    std::cout << (down ? "brokers down" : "brokers up") << "\n" << std::flush;
   }
   std::filesystem::remove(file, ec);
   return 0;

@@ -15,13 +15,22 @@ if [ "${1:-}" = --tidy ]; then
   mapfile -t sources < <(git ls-files '*.cc' | grep -v '/tests/')
   started=$(date +%s)
   # run-clang-tidy prints each file's diagnostics and exits non-zero if any file had an error.
-  if ! run-clang-tidy -p "$build_dir" -quiet -j "${BUILD_JOBS:-2}" "${sources[@]/#/$PWD/}" \
+  # clang 22 refuses a template of Pistache 0.0.5's async.h that GCC and clang 14 accept
+  # (`this->chain_` in a partial specialisation); only http_server.cc includes Pistache, and it is
+  # read with delayed template parsing, which leaves that template alone.
+  pistache=shared/src/http_server.cc
+  tidy=(run-clang-tidy-22 -clang-tidy-binary clang-tidy-22 -p "$build_dir" -quiet
+    -j "${BUILD_JOBS:-2}")
+  mapfile -t sources < <(printf '%s\n' "${sources[@]}" | grep -vx "$pistache")
+  if ! { "${tidy[@]}" "${sources[@]/#/$PWD/}" &&
+    "${tidy[@]}" -extra-arg=-fdelayed-template-parsing \
+      -extra-arg=-Wno-delayed-template-parsing-in-cxx20 "$PWD/$pistache"; } \
       >"$build_dir/clang-tidy.log" 2>&1; then
     grep -E "(warning|error):" "$build_dir/clang-tidy.log" | sort -u >&2 || cat "$build_dir/clang-tidy.log" >&2
     echo "lint: clang-tidy found the problems above (log: $build_dir/clang-tidy.log)" >&2
     exit 1
   fi
-  echo "lint: clang-tidy clean over ${#sources[@]} source files in $(($(date +%s) - started)) s"
+  echo "lint: clang-tidy clean over $((${#sources[@]} + 1)) source files in $(($(date +%s) - started)) s"
   exit 0
 fi
 

@@ -4,6 +4,7 @@
 #include "claim_service/claim_store.h"
 #include "claim_service/idempotent_request.h"
 #include "shared/claim_codec.h"
+#include "shared/clock.h"
 #include "shared/date.h"
 #include "shared/http_problem.h"
 #include "shared/url.h"
@@ -94,25 +95,9 @@ std::optional<std::string> TimeBound(const std::string& value) {
     if (!Date::ParseIso(value).ok()) return std::nullopt;
     return value + "T00:00:00.000Z";
   }
-  if (value.size() < 20 || value.back() != 'Z' || value[10] != 'T' ||
-      !Date::ParseIso(value.substr(0, 10)).ok()) {
-    return std::nullopt;
-  }
-  const std::string clock = value.substr(11, value.size() - 12);  // "HH:MM:SS[.f...]"
-  const auto digits = [&](size_t at, size_t n) {
-    for (size_t i = at; i < at + n; ++i) {
-      if (i >= clock.size() || clock[i] < '0' || clock[i] > '9') return false;
-    }
-    return true;
-  };
-  if (!digits(0, 2) || clock[2] != ':' || !digits(3, 2) || clock[5] != ':' || !digits(6, 2) ||
-      clock.substr(0, 2) > "23" || clock.substr(3, 2) > "59" || clock.substr(6, 2) > "59") {
-    return std::nullopt;
-  }
-  std::string fraction = clock.size() > 8 ? clock.substr(8) : ".";
-  if (fraction[0] != '.' || !digits(9, clock.size() - 9)) return std::nullopt;
-  fraction = (fraction + "000").substr(0, 4);
-  return value.substr(0, 19) + fraction + "Z";
+  const auto time = ParseRfc3339(value);
+  if (!time) return std::nullopt;
+  return FormatRfc3339(*time);
 }
 
 HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request) {

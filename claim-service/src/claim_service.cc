@@ -8,6 +8,7 @@
 
 #include "claim_service/claim_routes.h"
 #include "claim_service/claim_store.h"
+#include "claim_service/dead_letter_routes.h"
 #include "claim_service/policy_routes.h"
 #include "claim_service/policy_service.h"
 #include "claim_service/policy_store.h"
@@ -218,6 +219,7 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router,
                        ClaimsByStateGauges(store.reads(), parts->metrics));
   AddEventStatsRoutes(config.kafka, &parts->router);
+  AddDeadLetterRoutes(config.kafka, &parts->router);
   store.AddAdminRoutes(&parts->router);
   AddApiDocRoutes(ClaimServiceOpenApi(), config.http.web_dir, &parts->router);
   AddConsoleRoutes(config.http.web_dir, &parts->router);

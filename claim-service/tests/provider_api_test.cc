@@ -1,7 +1,8 @@
 // Providers as tenants over real HTTP, with the mock Kafka cluster in-process and authentication
 // required: the operator's provider management, each key kind's answers, two providers isolated
 // both ways, rotation and revocation, and claims arriving on a provider's topic (taken once,
-// dead-lettered when unusable, their changes on the provider's updated topic).
+// dead-lettered when unusable, their changes on the provider's updated topic), and the dead
+// letters read and re-driven over HTTP.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -316,6 +317,88 @@ TEST_F(ProviderApiTest, UnusableMessageOnAProvidersTopicIsDeadLetteredWithItsErr
       << by_key["bad-2"].headers.at("error");
   EXPECT_TRUE(Call(key, "GET", "/claims").Json().empty());
   EXPECT_EQ(client().Get("/healthz").status, 200);
+}
+
+// The console's dead letters: a claim published before its provider was registered is read over
+// HTTP with its error and origin, chosen by key and offsets, and re-driven once the provider
+// exists; re-driving it twice makes one claim.
+TEST_F(ProviderApiTest, DeadLettersAreReadAndReDrivenOverHttp) {
+  CreatePolicy(531);
+  Publish("iota-claim.submitted", "late-1", ClaimBody(531, "5555555555").dump(),
+          {{"trace", "t-9"}});
+  HttpResult letters;
+  for (int i = 0; i < 600; ++i) {
+    letters = AsOperator("GET", "/dead-letters/iota-claim.submitted");
+    if (letters.status == 200 && letters.Json()["total"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(letters.status, 200) << letters.body;
+  ASSERT_EQ(letters.Json()["total"], 1) << letters.body;
+  EXPECT_EQ(letters.Json()["topic"], "iota-claim.submitted.dlq");
+  EXPECT_EQ(letters.Json()["for"], "iota-claim.submitted");
+  const json dead = letters.Json()["dead_letters"][0];
+  EXPECT_EQ(dead["error"], "no provider iota is registered");
+  EXPECT_EQ(dead["key"], "late-1");
+  EXPECT_EQ(dead["original_topic"], "iota-claim.submitted");
+  EXPECT_EQ(dead["headers"]["trace"], "t-9");
+  EXPECT_EQ(dead["value"]["subscriber_number"], "S-531");
+  const std::string at = std::to_string(dead["offset"].get<int64_t>());
+
+  HttpResult topics = AsOperator("GET", "/dead-letters");
+  ASSERT_EQ(topics.status, 200) << topics.body;
+  bool listed = false;
+  const json topic_list = topics.Json()["topics"];
+  for (const json& t : topic_list) {
+    if (t["topic"] != "iota-claim.submitted.dlq") continue;
+    listed = true;
+    EXPECT_EQ(t["for"], "iota-claim.submitted");
+    EXPECT_EQ(t["count"], 1);
+  }
+  EXPECT_TRUE(listed) << topics.body;
+
+  // Filters, and what is refused.
+  EXPECT_EQ(AsOperator("GET", "/dead-letters/iota-claim.submitted.dlq?key=late-1&offsets=" + at)
+                .Json()["selected"],
+            1);
+  EXPECT_EQ(AsOperator("GET", "/dead-letters/iota-claim.submitted?error=nothing-like-it")
+                .Json()["dead_letters"]
+                .size(),
+            0u);
+  ExpectProblem(AsOperator("GET", "/dead-letters/iota-claim.submitted?offsets=5-2"), 422,
+                "validation-error");
+  ExpectProblem(AsOperator("GET", "/dead-letters/iota-claim.submitted?size=2"), 422,
+                "validation-error");
+  ExpectProblem(AsOperator("GET", "/dead-letters/no-such-topic-here"), 404, "not-found");
+  const std::string other = CreateProvider("kappa");
+  ExpectProblem(Call(other, "GET", "/dead-letters"), 403, "forbidden");
+  ExpectProblem(Call(other, "POST", "/dead-letters/iota-claim.submitted/redrive", {{"all", true}}),
+                403, "forbidden");
+  const std::string redrive = "/dead-letters/iota-claim.submitted/redrive";
+  ExpectProblem(AsOperator("POST", redrive, json::object()), 422, "validation-error");
+  ExpectProblem(AsOperator("POST", redrive, {{"all", true}, {"key", "late-1"}}), 422,
+                "validation-error");
+  ExpectProblem(AsOperator("POST", redrive, {{"offset", 1}}), 422, "validation-error");
+  ExpectProblem(AsOperator("POST", redrive, {{"partition", -1}}), 422, "validation-error");
+
+  HttpResult dry = AsOperator("POST", redrive, {{"key", "late-1"}, {"dry_run", true}});
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  ASSERT_EQ(dry.Json()["redriven"].size(), 1u) << dry.body;
+  EXPECT_EQ(dry.Json()["redriven"][0]["to"], "iota-claim.submitted");
+  EXPECT_EQ(dry.Json()["dry_run"], true);
+  EXPECT_EQ(AsOperator("POST", redrive, {{"key", "nobody"}}).Json()["redriven"].size(), 0u);
+
+  // The cause fixed (the provider registered), the dead letter is re-driven: one claim.
+  const std::string key = CreateProvider("iota");
+  HttpResult done =
+      AsOperator("POST", redrive, {{"partition", dead["partition"]}, {"offsets", at}});
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.Json()["redriven"].size(), 1u) << done.body;
+  HttpResult list = WaitForClaims(key, [](const json& l) { return !l.empty(); });
+  ASSERT_EQ(list.Json().size(), 1u) << list.body;
+  EXPECT_EQ(list.Json()[0]["provider"], "iota");
+  ASSERT_EQ(AsOperator("POST", redrive, {{"all", true}}).status, 200);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // a second claim would show by now
+  EXPECT_EQ(Call(key, "GET", "/claims").Json().size(), 1u);
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ std::optional<nlohmann::json> Api::Call(const std::string& method, const std::st
     *exit_code = kUnreachable;
     return std::nullopt;
   }
-  const nlohmann::json answer = r.body.empty() ? nlohmann::json() : r.Json();
+  nlohmann::json answer = r.body.empty() ? nlohmann::json() : r.Json();
   if (r.status >= 200 && r.status < 300) {
     if (answer.is_discarded()) {
       std::cerr << "claimsctl: " << method << " " << path << " answered " << r.status

@@ -393,7 +393,7 @@ int Generate(const Options& options, const GenerateOptions& g) {
               << (g.kafka ? "delivered " : "accepted ") << p["accepted"] << "  refused "
               << p["refused"] << "  failed " << p["failed"] << "  " << p["rate_per_s"] << "/s";
     if (p["late_sends"].get<int64_t>() > 0) std::cout << "  late " << p["late_sends"];
-    std::cout << std::endl;
+    std::cout << "\n" << std::flush;
   };
   // Once a second until the last send is answered (a slow service makes the run longer).
   std::atomic<int> running{g.senders};

@@ -87,11 +87,11 @@ int Monitor(const Options& options, bool once, int frames) {
   for (int n = 0; frames == 0 || n < frames; ++n) {
     const nlohmann::json s = (*reader)->Snapshot(kTimeout);
     if (options.json) {
-      std::cout << s.dump() << std::endl;
+      std::cout << s.dump() << "\n" << std::flush;
     } else if (terminal) {
       std::cout << "\033[H\033[J" << Frame(s) << "\n(Ctrl-C to stop)" << std::flush;
     } else {
-      std::cout << Frame(s) << std::endl;
+      std::cout << Frame(s) << "\n" << std::flush;
     }
     tick += std::chrono::seconds(1);
     std::this_thread::sleep_until(tick);

@@ -2,7 +2,8 @@
 # The web pages in a real browser (web/tests/browser.test.mjs: Debian's Chromium driven by
 # playwright-core from web/node_modules): runserver with --auth required, a policy and a claim
 # paid through payment-service (its transitions each logged once, the Grafana dashboard's
-# series all served), then /docs of both services and /console. Screenshots are kept
+# series all served), a claim dead-lettered (its provider not registered yet), then /docs of
+# both services and /console (the dead letter re-driven from it). Screenshots are kept
 # in BUILD_DIR/browser-artifacts.
 #   bash browser_test.sh BUILD_DIR
 set -euo pipefail
@@ -45,6 +46,20 @@ transitions=$(grep '"msg":"claim transition"' "$log" | jq -r --arg c "$claim" \
 [ "$transitions" = "SUBMITTED>RESERVED true RESERVED>PAYMENT_REQUESTED true PAYMENT_REQUESTED>PAID true " ] ||
   fail "the claim's transitions in the log: '$transitions'"
 
+# A dead letter for the console: a claim on the topic of a provider not registered yet.
+broker=$(cat "$data_dir/broker/bootstrap.servers")
+echo '{"service_date": "2026-03-28", "submitted_procedure": "D0120", "policy_id": "'"$policy"'",
+  "provider_npi": "1234567890", "provider_fees": "100.00", "allowed_fees": "80.00",
+  "member_coinsurance": "5.50", "member_copay": "0.00"}' | tr -d '\n' |
+  kcat -P -b "$broker" -t late-claim.submitted -k late-1
+dead=0
+for _ in $(seq 1 300); do
+  dead=$(call GET /dead-letters/late-claim.submitted | jq -r '.total // 0')
+  [ "$dead" = 1 ] && break
+  sleep 0.2
+done
+[ "$dead" = 1 ] || fail "the unregistered provider's claim was not dead-lettered"
+
 payments="http://127.0.0.1:$(cat "$data_dir/payment-service/payment-1.port")"
 # Every series the Grafana dashboard draws is one the services serve.
 served=$(curl -s "$url/metrics"; curl -s "$payments/metrics")
@@ -57,5 +72,6 @@ artifacts="$build_dir/browser-artifacts"
 rm -rf "$artifacts"
 CLAIMS_URL=$url PAYMENTS_URL=$payments \
   OPERATOR_API_KEY=$key PAID_CLAIM=$claim POLICY_ID=$policy ARTIFACTS=$artifacts \
+  DEAD_LETTER_TOPIC=late-claim.submitted \
   node --test --test-reporter=spec "$repo/web/tests/browser.test.mjs" || fail "the browser tests failed (screenshots: $artifacts)"
 echo "browser_test: passed; screenshots in $artifacts"

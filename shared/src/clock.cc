@@ -1,24 +1,50 @@
 #include "shared/clock.h"
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
 namespace claims {
 
+namespace {
+
+// The `n` digits at text[at...] as a number, or -1 when any is not a digit.
+int Digits(std::string_view text, size_t at, size_t n) {
+  int value = 0;
+  if (at + n > text.size()) return -1;
+  const char* first = text.data() + at;
+  const auto [end, error] = std::from_chars(first, first + n, value);
+  return error == std::errc() && end == first + n && first[0] != '-' && first[0] != '+' ? value
+                                                                                        : -1;
+}
+
+}  // namespace
+
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, ms = 0;
-  char z = 0;
-  const std::string copy(text);
-  if (text.size() != 24 ||
-      std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &sec, &ms,
-                  &z) != 8 ||
-      z != 'Z') {
+  // "YYYY-MM-DDTHH:MM:SS", then "." and 1 or more digits or nothing, then "Z".
+  if (text.size() < 20 || text.back() != 'Z' || text[4] != '-' || text[7] != '-' ||
+      text[10] != 'T' || text[13] != ':' || text[16] != ':') {
+    return std::nullopt;
+  }
+  const int y = Digits(text, 0, 4), mo = Digits(text, 5, 2), d = Digits(text, 8, 2);
+  const int h = Digits(text, 11, 2), mi = Digits(text, 14, 2), sec = Digits(text, 17, 2);
+  const std::string_view fraction = text.substr(19, text.size() - 20);  // "" or ".123..."
+  int ms = 0;
+  if (!fraction.empty()) {
+    if (fraction.size() < 2 || fraction[0] != '.') return std::nullopt;
+    for (size_t i = 1; i < fraction.size(); ++i) {
+      if (fraction[i] < '0' || fraction[i] > '9') return std::nullopt;
+      if (i <= 3) ms = ms * 10 + (fraction[i] - '0');
+    }
+    for (size_t i = fraction.size(); i <= 3; ++i) ms *= 10;  // ".5" is 500 ms
+  }
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) {
     return std::nullopt;
   }
   const std::chrono::year_month_day day{std::chrono::year(y),
                                         std::chrono::month(static_cast<unsigned>(mo)),
                                         std::chrono::day(static_cast<unsigned>(d))};
-  if (!day.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  if (!day.ok()) return std::nullopt;
   return std::chrono::sys_days(day) + std::chrono::hours(h) + std::chrono::minutes(mi) +
          std::chrono::seconds(sec) + std::chrono::milliseconds(ms);
 }

@@ -25,8 +25,9 @@ bool IsMethod(const std::string& key) {
   return kMethods.count(key) > 0;
 }
 
-// Follows a local "$ref" ("#/components/responses/NotFound") to what it names.
-const json& Resolve(const json& doc, const json& node) {
+// Follows a local "$ref" ("#/components/responses/NotFound") to what it names (a copy: `node`
+// may be a temporary).
+json Resolve(const json& doc, const json& node) {
   if (!node.is_object() || !node.contains("$ref")) return node;
   const std::string ref = node["$ref"];
   return doc.at(json::json_pointer(ref.substr(1)));
@@ -89,7 +90,7 @@ void ExpectDocumentedAnswer(const json& doc, const std::string& method, const st
     ADD_FAILURE() << name << " answered " << status << ", not documented: " << r.body;
     return;
   }
-  const json& response = Resolve(doc, responses[status]);
+  const json response = Resolve(doc, responses[status]);
   if (!response.contains("content") || r.body.empty()) return;
   const std::string type = r.Header("content-type").substr(0, r.Header("content-type").find(';'));
   const json& content = response["content"];

@@ -52,8 +52,23 @@ TEST(Rfc3339Test, ReadsBackWhatItWrites) {
   EXPECT_EQ(FormatRfc3339(t), "2025-12-01T00:00:00.123Z");
   EXPECT_EQ(ParseRfc3339(FormatRfc3339(t)), t);
   EXPECT_EQ(ParseRfc3339("2026-02-30T00:00:00.000Z"), std::nullopt) << "no such day";
-  EXPECT_EQ(ParseRfc3339("2026-02-01T00:00:00Z"), std::nullopt) << "milliseconds are written";
   EXPECT_EQ(ParseRfc3339("2026-02-01 00:00:00.000Z"), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("2026-02-01T00:00:00.000+01:00"), std::nullopt) << "UTC only";
+  EXPECT_EQ(ParseRfc3339("2026-02-01T24:00:00Z"), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("2026-02-01T00:00:0xZ"), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("2026-02-01T00:00:00.Z"), std::nullopt) << "a point needs digits";
+  EXPECT_EQ(ParseRfc3339("2026-02-01T00:00:00.1a3Z"), std::nullopt);
+  EXPECT_EQ(ParseRfc3339("+026-02-01T00:00:00Z"), std::nullopt);
+}
+
+TEST(Rfc3339Test, ReadsAnyPrecisionOfTheSeconds) {
+  const auto t = [](int64_t ms) {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+  };
+  EXPECT_EQ(ParseRfc3339("2025-12-01T00:00:00Z"), t(1764547200000));
+  EXPECT_EQ(ParseRfc3339("2025-12-01T00:00:00.5Z"), t(1764547200500));
+  EXPECT_EQ(ParseRfc3339("2025-12-01T00:00:00.12Z"), t(1764547200120));
+  EXPECT_EQ(ParseRfc3339("2025-12-01T00:00:00.123999Z"), t(1764547200123)) << "truncated";
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The operator console: overview (claims per state, throughput), claim search, a claim's
-// timeline with its possible next steps, and the operator's retry of a failed compensation.
+// timeline with its possible next steps, the operator's retry of a failed compensation, and the
+// dead letters of every topic with their re-drive.
 // Every figure comes from claim-service's API (/openapi.json); nothing is computed here that the
 // service does not answer, but for the chart's history of rates.
 'use strict';
@@ -29,16 +30,22 @@ function svg(tag, attrs = {}, text) {
 
 // ---- the API, with the key of this tab
 function apiKey() { return sessionStorage.getItem('claims-api-key') || ''; }
-async function api(method, path) {
+async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (apiKey()) headers.Authorization = 'Bearer ' + apiKey();
-  const response = await fetch(path, { method, headers });
-  const body = await response.json().catch(() => null);
+  const init = { method, headers };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const answer = await response.json().catch(() => null);
   if (!response.ok) {
-    const why = body && body.detail ? body.detail : response.statusText;
+    const fields = answer && answer.errors ? answer.errors.map((e) => `${e.location} ${e.reason}`) : [];
+    const why = [answer && answer.detail ? answer.detail : response.statusText, ...fields].join('; ');
     throw new Error(`${method} ${path}: ${response.status} ${why}`);
   }
-  return body;
+  return answer;
 }
 function showError(error) {
   const box = $('#error');
@@ -229,14 +236,101 @@ function listChanges(entries) {
   });
 }
 
-// ---- navigation: #/ (overview and search), #/claims?..., #/claim/<id>
+// ---- dead letters: every TOPIC.dlq, one topic's dead letters, their re-drive
+const DLQ_FIELDS = ['partition', 'offsets', 'error', 'key'];
+async function showDeadLetterTopics() {
+  const { topics } = await api('GET', '/dead-letters');
+  const body = $('#dlq-topics tbody');
+  body.replaceChildren();
+  for (const t of topics) {
+    const row = el('tr', null, { 'data-topic': t.topic });
+    const td = el('td');
+    td.append(el('a', t.topic, { href: '#/dead-letters/' + encodeURIComponent(t.topic) }));
+    row.append(td, el('td', t.for), el('td', t.partitions), el('td', t.count, { class: 'count' }));
+    body.append(row);
+  }
+  if (!topics.length) body.append(el('tr')).append(el('td', 'no dead-letter topic yet', { colspan: 4 }));
+}
+// The selection the page's filters name, as the API takes it.
+function deadLetterSelection(params) {
+  const selection = {};
+  for (const name of DLQ_FIELDS) {
+    const value = params.get(name);
+    if (value) selection[name] = name === 'partition' ? Number(value) : value;
+  }
+  return selection;
+}
+async function showDeadLetters(topic, params) {
+  const form = $('#dlq-form');
+  for (const name of DLQ_FIELDS) form.elements[name].value = params.get(name) || '';
+  const q = new URLSearchParams();
+  for (const name of DLQ_FIELDS) if (params.get(name)) q.set(name, params.get(name));
+  const path = '/dead-letters/' + encodeURIComponent(topic);
+  const list = await api('GET', path + (q.size ? '?' + q : ''));
+  $('#dlq-topic').hidden = false;
+  $('#dlq-name').textContent = list.topic;
+  $('#dlq-summary').textContent = `${list.total} kept, ${list.selected} chosen` +
+    (list.dead_letters.length < list.selected ? `, the first ${list.dead_letters.length} shown` : '') +
+    `; re-driven ones go back to ${list.for}`;
+  const body = $('#dlq-letters tbody');
+  body.replaceChildren();
+  for (const d of list.dead_letters) {
+    const row = el('tr', null, { 'data-at': `${d.partition}/${d.offset}`, 'data-key': d.key });
+    const message = el('pre', typeof d.value === 'string' ? d.value : JSON.stringify(d.value, null, 1));
+    const from = `${d.original_topic}/${d.original_partition}/${d.original_offset}` +
+      (d.redriven_from ? ` (re-driven before, from ${d.redriven_from})` : '');
+    const cells = [`${d.partition}/${d.offset}`, from, d.key || '—', el('span', d.error, { class: 'error' }), message];
+    for (const cell of cells) {
+      const td = el('td');
+      if (cell instanceof Node) td.append(cell); else td.textContent = cell;
+      row.append(td);
+    }
+    const actions = el('td');
+    actions.append(redriveButton(topic, 'Re-drive', { partition: d.partition, offsets: String(d.offset) }));
+    row.append(actions);
+    body.append(row);
+  }
+  const all = $('#dlq-redrive-all');
+  const chosen = deadLetterSelection(params);
+  all.replaceWith(redriveButton(topic, 'Re-drive all chosen', Object.keys(chosen).length ? chosen : { all: true }, 'dlq-redrive-all'));
+}
+function redriveButton(topic, label, selection, id) {
+  const button = el('button', label, { type: 'button', class: 'redrive', ...(id ? { id } : {}) });
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const result = await api('POST', '/dead-letters/' + encodeURIComponent(topic) + '/redrive', selection);
+      const left = result.left_alone.length ? `; ${result.left_alone.length} left alone: ` +
+        result.left_alone.map((l) => `${l.partition}/${l.offset} ${l.reason}`).join(', ') : '';
+      $('#dlq-result').textContent = `${result.redriven.length} re-driven` +
+        (result.redriven.length ? ' to ' + [...new Set(result.redriven.map((r) => r.to))].join(', ') : '') +
+        ` (${result.redriven.map((r) => `${r.partition}/${r.offset}`).join(', ')})` + left;
+      showError(null);
+    } catch (e) {
+      showError(e);
+    }
+    button.disabled = false;
+  });
+  return button;
+}
+
+// ---- navigation: #/ (overview and search), #/claims?..., #/claim/<id>, #/dead-letters[/<topic>]
 async function route() {
   const hash = location.hash.slice(1) || '/';
   const [path, query] = hash.split('?');
   const params = new URLSearchParams(query || '');
+  const deadLetters = path.startsWith('/dead-letters');
   $('#claim').hidden = !path.startsWith('/claim/');
+  $('#dead-letters').hidden = !deadLetters;
+  $('#search').hidden = deadLetters;
   try {
-    if (path.startsWith('/claim/')) {
+    if (deadLetters) {
+      const topic = decodeURIComponent(path.slice('/dead-letters/'.length));
+      $('#dlq-topic').hidden = !topic;
+      $('#dlq-result').textContent = '';
+      await showDeadLetterTopics();
+      if (topic) await showDeadLetters(topic, params);
+    } else if (path.startsWith('/claim/')) {
       await showClaim(decodeURIComponent(path.slice('/claim/'.length)));
     } else {
       await search(params);
@@ -256,6 +350,14 @@ function start() {
     const form = event.target;
     for (const name of SEARCH_FIELDS) if (form.elements[name].value) q.set(name, form.elements[name].value.trim());
     location.hash = '#/claims?' + q;
+  });
+  $('#dlq-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const q = new URLSearchParams();
+    const form = event.target;
+    for (const name of DLQ_FIELDS) if (form.elements[name].value) q.set(name, form.elements[name].value.trim());
+    const topic = location.hash.slice(1).split('?')[0].slice('/dead-letters/'.length);
+    location.hash = '#/dead-letters/' + topic + (q.size ? '?' + q : '');
   });
   $('#key-form').addEventListener('submit', (event) => {
     event.preventDefault();

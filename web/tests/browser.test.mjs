@@ -3,6 +3,8 @@
 //   CLAIMS_URL, PAYMENTS_URL    claim-service and one payment-service instance
 //   OPERATOR_API_KEY            the stack runs with --auth required
 //   PAID_CLAIM, POLICY_ID       a claim that reached PAID, and its policy
+//   DEAD_LETTER_TOPIC           a provider's topic (provider "late", not registered) whose one
+//                               message, a claim on POLICY_ID, is dead-lettered
 //   ARTIFACTS                   where the screenshots go (kept as the test's artifacts)
 // Run: node --test web/tests/browser.test.mjs
 import { test, before, after } from 'node:test';
@@ -21,6 +23,7 @@ const operatorKey = env('OPERATOR_API_KEY');
 const paidClaim = env('PAID_CLAIM');
 const policyId = env('POLICY_ID');
 const artifacts = env('ARTIFACTS');
+const deadTopic = env('DEAD_LETTER_TOPIC');
 mkdirSync(artifacts, { recursive: true });
 
 let browser;
@@ -116,4 +119,55 @@ test('/console: counts, search by state and by date, a claim\'s timeline', async
   assert.equal(await page.locator('#changes tbody tr[data-seq="1"] td.diff').innerText(), 'created');
   assert.match(await page.locator('#claim-fields').innerText(), /net_fee/);
   await shot(page, 'console-claim');
+});
+
+// The API as the operator, outside the page (to fix a dead letter's cause, to see the result).
+async function asOperator(method, path, body) {
+  const response = await fetch(claims + path, {
+    method,
+    headers: { Authorization: 'Bearer ' + operatorKey, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+test('/console: dead letters listed, filtered and re-driven once their cause is fixed', async (t) => {
+  const page = await openPage(t);
+  await page.goto(claims + '/console');
+  await page.fill('#api-key', operatorKey);
+  await page.click('#key-form button');
+  await page.goto(`${claims}/console#/dead-letters`);
+  const topicRow = page.locator(`#dlq-topics tr[data-topic="${deadTopic}.dlq"]`);
+  await topicRow.waitFor();
+  assert.equal(await topicRow.locator('.count').innerText(), '1');
+  await topicRow.locator('a').click();
+  const letter = page.locator('#dlq-letters tr[data-key="late-1"]');
+  await letter.waitFor();
+  assert.match(await letter.innerText(), /no provider late is registered/);
+  assert.match(await letter.innerText(), new RegExp(`${deadTopic}/\\d+/0`));
+  assert.match(await letter.innerText(), new RegExp(policyId));
+  // A filter that chooses nothing, then one that chooses it.
+  await page.fill('#dlq-form input[name="key"]', 'nobody');
+  await page.click('#dlq-form button[type="submit"]');
+  await page.waitForFunction(() => document.querySelector('#dlq-summary').textContent.startsWith('1 kept, 0 chosen'));
+  assert.equal(await page.locator('#dlq-letters tbody tr').count(), 0);
+  await page.fill('#dlq-form input[name="key"]', 'late-1');
+  await page.click('#dlq-form button[type="submit"]');
+  await letter.waitFor();
+  await shot(page, 'console-dead-letters');
+
+  // The cause fixed (the provider registered), the dead letter re-driven from the page: its claim
+  // is taken.
+  const created = await asOperator('POST', '/admin/providers', { name: 'late' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await letter.locator('button.redrive').click();
+  await page.waitForFunction(() => document.querySelector('#dlq-result').textContent.startsWith('1 re-driven'));
+  assert.match(await page.locator('#dlq-result').innerText(), new RegExp(`to ${deadTopic} `));
+  let claimsOfLate = [];
+  for (let i = 0; i < 300 && !claimsOfLate.length; i++) {
+    claimsOfLate = (await asOperator('GET', '/claims?provider=late')).body || [];
+    if (!claimsOfLate.length) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(claimsOfLate.length, 1, 'the re-driven claim was taken');
+  assert.equal(claimsOfLate[0].policy_id, policyId);
 });

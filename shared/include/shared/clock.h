@@ -40,7 +40,9 @@ class ManualClock final : public Clock {
 
 // RFC 3339 UTC with milliseconds: "2026-11-22T12:51:00.123Z".
 std::string FormatRfc3339(std::chrono::system_clock::time_point t);
-// Reads what FormatRfc3339 writes back ("2026-11-22T12:51:00.123Z"; exactly that shape).
+// Reads an RFC 3339 UTC time, what FormatRfc3339 writes and any other precision of the seconds
+// ("2026-11-22T12:51:00Z", "...:00.5Z", "...:00.123456Z"; kept to the millisecond, truncated).
+// Only "Z": an offset is refused, as is a leap second or a day that does not exist.
 std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_view text);
 
 // Microseconds since the Unix epoch.

@@ -29,7 +29,8 @@
 #include "shared/status.h"
 
 typedef struct rd_kafka_s rd_kafka_t;
-typedef struct rd_kafka_message_s rd_kafka_message_t;
+// librdkafka's own name.
+typedef struct rd_kafka_message_s rd_kafka_message_t;  // NOLINT(readability-identifier-naming)
 
 namespace claims {
 

@@ -140,6 +140,7 @@ inline bool ResolveCommonFlags(const std::string& service, const std::string& in
   kafka->properties = KafkaPropertiesFromEnvironment(environ);
   if (!kafka->properties.empty()) {
     std::vector<std::string> names;  // never the values: some are secrets
+    names.reserve(kafka->properties.size());
     for (const auto& [name, value] : kafka->properties) names.push_back(name);
     Log(LogLevel::kInfo, "kafka properties from the environment", {{"properties", names}});
   }

@@ -85,8 +85,8 @@ class [[nodiscard]] StatusOr {
 
 }  // namespace claims
 
-#define CLAIMS_RETURN_IF_ERROR(expr)                 \
-  do {                                               \
-    ::claims::Status claims_status_ = (expr);        \
-    if (!claims_status_.ok()) return claims_status_; \
+#define CLAIMS_RETURN_IF_ERROR(expr)                                 \
+  do {                                                               \
+    ::claims::Status claims_returned_status = (expr);                \
+    if (!claims_returned_status.ok()) return claims_returned_status; \
   } while (false)

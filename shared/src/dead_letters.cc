@@ -1,0 +1,135 @@
+#include "shared/dead_letters.h"
+
+#include <memory>
+
+#include <prometheus/registry.h>
+
+#include "shared/kafka_inspect.h"
+#include "shared/kafka_publisher.h"
+#include "shared/topic_catalog.h"
+
+namespace claims {
+
+bool ParseOffsetRange(const std::string& text, int64_t* first, int64_t* last) {
+  const size_t dash = text.find('-');
+  try {
+    size_t used = 0;
+    *first = std::stoll(text.substr(0, dash), &used);
+    if (used != (dash == std::string::npos ? text.size() : dash)) return false;
+    *last = *first;
+    if (dash != std::string::npos) {
+      const std::string rest = text.substr(dash + 1);
+      *last = std::stoll(rest, &used);
+      if (used != rest.size()) return false;
+    }
+  } catch (const std::exception&) {
+    return false;
+  }
+  return *first >= 0 && *first <= *last;
+}
+
+std::string DeadLetterTopicFor(const std::string& topic) {
+  return topic.ends_with(".dlq") ? topic : DeadLetterTopic(topic);
+}
+
+std::string HeaderOf(const KafkaMessage& m, const std::string& name) {
+  const auto it = m.headers.find(name);
+  return it == m.headers.end() ? std::string() : it->second;
+}
+
+bool IsSelected(const DeadLetterSelection& s, const KafkaMessage& m) {
+  if (s.partition >= 0 && m.partition != s.partition) return false;
+  if (!s.offsets.empty()) {
+    int64_t first = 0;
+    int64_t last = -1;
+    if (!ParseOffsetRange(s.offsets, &first, &last)) return false;
+    if (m.offset < first || m.offset > last) return false;
+  }
+  if (!s.error.empty() && HeaderOf(m, "error").find(s.error) == std::string::npos) return false;
+  if (!s.key.empty() && m.key != s.key) return false;
+  return true;
+}
+
+nlohmann::json DeadLetterJson(const KafkaMessage& m) {
+  nlohmann::json other = nlohmann::json::object();
+  for (const auto& [name, value] : m.headers) {
+    if (!IsDeadLetterHeader(name)) other[name] = value;
+  }
+  nlohmann::json value = nlohmann::json::parse(m.value, nullptr, false);
+  return {{"topic", m.topic},
+          {"partition", m.partition},
+          {"offset", m.offset},
+          {"key", m.key},
+          {"error", HeaderOf(m, "error")},
+          {"original_topic", HeaderOf(m, "original_topic")},
+          {"original_partition", HeaderOf(m, "original_partition")},
+          {"original_offset", HeaderOf(m, "original_offset")},
+          {"redriven_from", HeaderOf(m, "redriven_from")},
+          {"headers", other},
+          {"value", value.is_discarded() ? nlohmann::json(m.value) : value}};
+}
+
+OutgoingEvent RedriveEvent(const KafkaMessage& dead) {
+  OutgoingEvent event;
+  event.topic = HeaderOf(dead, "original_topic");
+  event.key = dead.key;
+  event.event_id = dead.EventId();
+  event.payload = dead.value;
+  for (const auto& [name, value] : dead.headers) {
+    if (name != "error" && name != "redriven_from" && name != "event_id") {
+      event.headers.emplace_back(name, value);
+    }
+  }
+  event.headers.emplace_back("redriven_from", dead.topic + "/" + std::to_string(dead.partition) +
+                                                  "/" + std::to_string(dead.offset));
+  return event;
+}
+
+StatusOr<DeadLetters> ReadDeadLetters(const KafkaSettings& settings, const std::string& dlq_topic,
+                                      const DeadLetterSelection& selection,
+                                      std::chrono::milliseconds timeout) {
+  if (int64_t a = 0, b = 0;
+      !selection.offsets.empty() && !ParseOffsetRange(selection.offsets, &a, &b)) {
+    return InvalidArgument("offsets must be N or A-B, not '" + selection.offsets + "'");
+  }
+  StatusOr<std::unique_ptr<KafkaInspector>> inspector = KafkaInspector::Create(settings);
+  if (!inspector.ok()) return inspector.status();
+  StatusOr<std::vector<KafkaMessage>> all = (*inspector)->ReadAll(dlq_topic, timeout);
+  if (!all.ok()) return all.status();
+  DeadLetters out;
+  out.total = all->size();
+  for (KafkaMessage& m : *all) {
+    if (IsSelected(selection, m)) out.picked.push_back(std::move(m));
+  }
+  return out;
+}
+
+RedrivePlan PlanRedrive(const std::string& dlq_topic, const std::vector<KafkaMessage>& picked) {
+  RedrivePlan plan;
+  for (const KafkaMessage& m : picked) {
+    OutgoingEvent event = RedriveEvent(m);
+    if (DeadLetterTopic(event.topic) != dlq_topic) {
+      plan.refused.push_back({{"partition", m.partition},
+                              {"offset", m.offset},
+                              {"reason", "names '" + event.topic + "' as its topic, not the one " +
+                                             dlq_topic + " is for"}});
+      continue;
+    }
+    plan.taken.push_back(
+        {{"partition", m.partition}, {"offset", m.offset}, {"key", m.key}, {"to", event.topic}});
+    plan.events.push_back(std::move(event));
+  }
+  return plan;
+}
+
+Status PublishRedrive(const KafkaSettings& settings, const RedrivePlan& plan,
+                      std::chrono::milliseconds timeout) {
+  if (plan.events.empty()) return Status::Ok();
+  prometheus::Registry registry;  // a short-lived producer: its counters are not kept
+  StatusOr<std::unique_ptr<KafkaEventPublisher>> publisher =
+      KafkaEventPublisher::Create(settings, registry);
+  if (!publisher.ok()) return publisher.status();
+  return (*publisher)->PublishAll(plan.events, timeout);
+}
+
+}  // namespace claims
