@@ -35,14 +35,32 @@ case "$command" in
     exec bash scripts/run_stack.sh build/release "$@"
     ;;
   test)
+    # Each step's time, printed at the end (and when a step fails), to see where CI's time goes.
+    steps=()
+    step_started=$(date +%s)
+    step() {  # closes the step before, names the next ("" closes the last)
+      local now
+      now=$(date +%s)
+      [ -n "${step_name:-}" ] && steps+=("$(printf '  %-36s %5d s' "$step_name" $((now - step_started)))")
+      step_name=$1
+      step_started=$now
+    }
+    report() { step ""; printf 'test: time per step\n'; printf '%s\n' "${steps[@]}"; }
+    trap report EXIT
+    step "packages"
     bash bootstrap.sh packages
+    step "lint (format, shellcheck, redocly)"
     bash scripts/lint.sh
+    step "debug build (ASan + UBSan)"
     bash bootstrap.sh debug
+    step "clang-tidy"
     bash scripts/lint.sh --tidy build/debug
+    step "ThreadSanitizer build"
     bash bootstrap.sh tsan
     # Every gtest program under ThreadSanitizer (but the slowest test, thousands of policy POSTs
     # one after another, which the ASan run has), then everything under ASan + UBSan. ctest's
     # closing line ("100% tests passed, 0 tests failed out of N") is the summary.
+    step "ThreadSanitizer tests"
     export TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/shared/testing/tsan.supp"
     for program in wal/wal_log_tests wal/wal_journal_tests wal/service_storage_tests \
       shared/shared_tests claim-service/claim_service_tests claim-service/claims_api_tests \
@@ -53,7 +71,8 @@ case "$command" in
       "build/tsan/$program" --gtest_brief=1 --gtest_filter='-ClaimsApiTest.TopProviderTotalPastInt64IsExact'
     done
     unset TSAN_OPTIONS
-    exec ctest --test-dir build/debug --output-on-failure -j 2 --timeout 600 "$@"
+    step "ctest (ASan + UBSan)"
+    ctest --test-dir build/debug --output-on-failure -j 2 --timeout 600 "$@"
     ;;
   bench)
     bash bootstrap.sh release
