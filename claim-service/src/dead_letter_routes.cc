@@ -41,8 +41,9 @@ HttpResponse ListTopicsRoute(const KafkaSettings& kafka, const HttpRequest& requ
   return JsonResponse(200, {{"topics", out}}).WithHeader("Cache-Control", "no-store");
 }
 
-// The selection a request names, from the query (GET) or the body (POST), with its errors.
-void ReadSelection(const std::string& location, const std::string& name, const nlohmann::json& v,
+// One criterion of the selection a request names, from the query (GET) or the body (POST), or
+// its error. False when `name` is not a criterion.
+bool ReadCriterion(const std::string& location, const std::string& name, const nlohmann::json& v,
                    DeadLetterSelection* s, FieldErrors* errors) {
   const std::string where = location + "." + name;
   if (name == "partition") {
@@ -68,7 +69,10 @@ void ReadSelection(const std::string& location, const std::string& name, const n
     } else {
       (name == "error" ? s->error : s->key) = v.get<std::string>();
     }
+  } else {
+    return false;
   }
+  return true;
 }
 
 HttpResponse ListDeadLettersRoute(const KafkaSettings& kafka, const HttpRequest& request) {
@@ -84,9 +88,7 @@ HttpResponse ListDeadLettersRoute(const KafkaSettings& kafka, const HttpRequest&
       } else {
         limit = *n;
       }
-    } else if (name == "partition" || name == "offsets" || name == "error" || name == "key") {
-      ReadSelection("query", name, value, &selection, &errors);
-    } else {
+    } else if (!ReadCriterion("query", name, value, &selection, &errors)) {
       errors.push_back({"query." + name,
                         "is not a filter of dead letters (partition, offsets, "
                         "error, key, limit)"});
@@ -130,9 +132,7 @@ HttpResponse RedriveRoute(const KafkaSettings& kafka, const HttpRequest& request
         } else {
           (name == "all" ? all : dry_run) = value.get<bool>();
         }
-      } else if (name == "partition" || name == "offsets" || name == "error" || name == "key") {
-        ReadSelection("body", name, value, &selection, &errors);
-      } else {
+      } else if (!ReadCriterion("body", name, value, &selection, &errors)) {
         errors.push_back({"body." + name,
                           "is not a field of a re-drive (partition, offsets, "
                           "error, key, all, dry_run)"});

@@ -8,16 +8,17 @@
 namespace claims {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
-int RemainingMs(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+int RemainingMs(SteadyClock::time_point deadline) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
   return static_cast<int>(std::max<int64_t>(1, left.count()));
 }
 
 // CreateTopics through the admin API; a topic that exists already is not an error.
 Status CreateTopics(rd_kafka_t* rk, const std::vector<NamedTopic>& wanted,
-                    Clock::time_point deadline) {
+                    SteadyClock::time_point deadline) {
   char err[512];
   std::vector<rd_kafka_NewTopic_t*> topics;
   const auto free_topics = [&] {
@@ -64,7 +65,8 @@ Status CreateTopics(rd_kafka_t* rk, const std::vector<NamedTopic>& wanted,
 
 // The topic's partition count from a metadata request (which makes the embedded broker create
 // it). 0 while the cluster does not know the topic yet.
-StatusOr<int> PartitionCount(rd_kafka_t* rk, const std::string& name, Clock::time_point deadline) {
+StatusOr<int> PartitionCount(rd_kafka_t* rk, const std::string& name,
+                             SteadyClock::time_point deadline) {
   rd_kafka_topic_t* topic = rd_kafka_topic_new(rk, name.c_str(), nullptr);
   if (topic == nullptr) return InvalidArgument("topic " + name + " cannot be named");
   const rd_kafka_metadata_t* metadata = nullptr;
@@ -86,7 +88,7 @@ StatusOr<int> PartitionCount(rd_kafka_t* rk, const std::string& name, Clock::tim
 StatusOr<std::vector<NamedTopic>> EnsureTopics(const KafkaSettings& settings,
                                                const std::vector<NamedTopic>& wanted,
                                                std::chrono::milliseconds timeout) {
-  const Clock::time_point deadline = Clock::now() + timeout;
+  const SteadyClock::time_point deadline = SteadyClock::now() + timeout;
   StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(ProducerConfig(settings));
   if (!conf.ok()) return conf.status();
   StatusOr<rd_kafka_t*> client = NewKafkaClient(RD_KAFKA_PRODUCER, *conf);
@@ -105,7 +107,7 @@ StatusOr<std::vector<NamedTopic>> EnsureTopics(const KafkaSettings& settings,
         break;
       }
       // Just created: the cluster's metadata catches up within moments.
-      if (Clock::now() >= deadline) {
+      if (SteadyClock::now() >= deadline) {
         return Unavailable("topic " + t.name + " does not show in the cluster's metadata yet");
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
