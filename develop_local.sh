@@ -36,16 +36,10 @@ case "$command" in
     ;;
   test)
     # Each step's time, printed at the end (and when a step fails), to see where CI's time goes.
-    steps=()
-    step_started=$(date +%s)
-    step() {  # closes the step before, names the next ("" closes the last)
-      local now
-      now=$(date +%s)
-      [ -n "${step_name:-}" ] && steps+=("$(printf '  %-36s %5d s' "$step_name" $((now - step_started)))")
-      step_name=$1
-      step_started=$now
-    }
-    report() { step ""; printf 'test: time per step\n'; printf '%s\n' "${steps[@]}"; }
+    # shellcheck source=scripts/step_timer.sh
+    source scripts/step_timer.sh
+    step() { timer_step "$1"; }
+    report() { timer_step ""; printf 'test: time per step\n'; timer_report; }
     trap report EXIT
     step "packages"
     bash bootstrap.sh packages

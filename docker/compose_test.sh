@@ -23,16 +23,9 @@ compose=(docker-compose -p "$project" -f docker/compose.local.yml)
 export COMPOSE_DOCKER_CLI_BUILD=1
 load_log=$(mktemp)
 started=$(date +%s)
-timings=()
-step_started=$started
-step() {  # records how long the step before took, then names the next
-  local now
-  now=$(date +%s)
-  [ -n "${step_name:-}" ] && timings+=("$(printf '%-44s %4d s' "$step_name" $((now - step_started)))")
-  step_name=$1
-  step_started=$now
-  echo "== compose-test: $1"
-}
+# shellcheck source=scripts/step_timer.sh
+source scripts/step_timer.sh
+step() { timer_step "$1"; echo "== compose-test: $1"; }
 
 teardown() {
   local status=$?
@@ -148,6 +141,6 @@ step "tear down"
 trap - EXIT
 rm -f "$load_log"
 down
-step "finished"
+timer_step ""
 echo "compose-test: passed in $(($(date +%s) - started)) s"
-printf '  %s\n' "${timings[@]}"
+timer_report

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Starts the local stack from an existing build and supervises it: the embedded Kafka broker
-# (unless KAFKA_BOOTSTRAP_SERVERS is set), M claim-service instances (claim-1 .. claim-M, each
-# with its own WAL, all on one port with SO_REUSEPORT, sharing the claims database), then N
-# payment-service instances (payment-1 .. payment-N, each with its own WAL and HTTP port,
-# sharing the broker, the payments database and the gateway ledger), then claims-joiner. Prints
+# (unless KAFKA_BOOTSTRAP_SERVERS is set), N payment-service instances (payment-1 .. payment-N,
+# each with its own WAL and HTTP port, sharing the broker, the payments database and the gateway
+# ledger), then M claim-service instances (claim-1 .. claim-M, each with its own WAL, all on one
+# port with SO_REUSEPORT, sharing the claims database, told the payment instances' addresses),
+# then claims-joiner. Prints
 # where everything listens. On Ctrl-C or SIGTERM, or when the broker or the last claim-service
 # instance exits, stops every child it started and waits for them; a service instance (or the
 # joiner) that exits while others of its service run is reported, and the others carry on.
@@ -106,26 +107,9 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
 fi
 export KAFKA_BOOTSTRAP_SERVERS
 
-# The first instance binds the port (8000, or a free one for 0); the others share it. With one
-# instance the port is not shared, so a second stack on the same port fails loudly.
-reuse_port=false
-[ "$claims" -gt 1 ] && reuse_port=true
-claim_pids=()
-port=$CLAIM_SERVICE_PORT
-for ((n = 1; n <= claims; n++)); do
-  port_file="$DATA_DIR/claim-service/claim-$n.port"
-  rm -f "$port_file"
-  REUSE_PORT=$reuse_port CLAIM_SERVICE_PORT=$port "$build_dir/claim-service/claim-service" \
-    --data-dir "$DATA_DIR" --instance-id "claim-$n" --port-file "$port_file" &
-  children+=($!)
-  claim_pids+=($!)
-  wait_for_file "$port_file" 60 "${children[-1]}"
-  port=$(cat "$port_file")
-done
-# Where scripts find the claim-service port (it is one for every instance).
-cp "$DATA_DIR/claim-service/claim-1.port" "$DATA_DIR/claim-service/port"
-
+# payment-service first: claim-service is told where they listen (GET /claims/{id}/payments).
 payment_lines=""
+payment_urls=""
 for ((n = 1; n <= payments; n++)); do
   pfile="$DATA_DIR/payment-service/payment-$n.port"
   rm -f "$pfile"
@@ -135,7 +119,28 @@ for ((n = 1; n <= payments; n++)); do
   wait_for_file "$pfile" 60 "${children[-1]}"
   payment_lines+="  payment-$n       http://127.0.0.1:$(cat "$pfile")   (/payments?claim_id=, /healthz, /readyz, /metrics)
 "
+  payment_urls+="${payment_urls:+,}http://127.0.0.1:$(cat "$pfile")"
 done
+
+# The first instance binds the port (8000, or a free one for 0); the others share it. With one
+# instance the port is not shared, so a second stack on the same port fails loudly.
+reuse_port=false
+[ "$claims" -gt 1 ] && reuse_port=true
+claim_pids=()
+port=$CLAIM_SERVICE_PORT
+for ((n = 1; n <= claims; n++)); do
+  port_file="$DATA_DIR/claim-service/claim-$n.port"
+  rm -f "$port_file"
+  REUSE_PORT=$reuse_port CLAIM_SERVICE_PORT=$port PAYMENT_SERVICE_URL=$payment_urls \
+    "$build_dir/claim-service/claim-service" \
+    --data-dir "$DATA_DIR" --instance-id "claim-$n" --port-file "$port_file" &
+  children+=($!)
+  claim_pids+=($!)
+  wait_for_file "$port_file" 60 "${children[-1]}"
+  port=$(cat "$port_file")
+done
+# Where scripts find the claim-service port (it is one for every instance).
+cp "$DATA_DIR/claim-service/claim-1.port" "$DATA_DIR/claim-service/port"
 
 # claims-joiner: the three-stream join into claim-payments.joined (one per data directory).
 "$build_dir/claims-joiner/claims-joiner" --data-dir "$DATA_DIR" &

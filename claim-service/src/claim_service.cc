@@ -9,6 +9,7 @@
 #include "claim_service/claim_routes.h"
 #include "claim_service/claim_store.h"
 #include "claim_service/dead_letter_routes.h"
+#include "claim_service/payment_routes.h"
 #include "claim_service/policy_routes.h"
 #include "claim_service/policy_service.h"
 #include "claim_service/policy_store.h"
@@ -220,6 +221,7 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
                        ClaimsByStateGauges(store.reads(), parts->metrics));
   AddEventStatsRoutes(config.kafka, &parts->router);
   AddDeadLetterRoutes(config.kafka, &parts->router);
+  AddPaymentRoutes(store.reads(), config.payments, &parts->router);
   store.AddAdminRoutes(&parts->router);
   AddApiDocRoutes(ClaimServiceOpenApi(), config.http.web_dir, &parts->router);
   AddConsoleRoutes(config.http.web_dir, &parts->router);

@@ -135,16 +135,21 @@ nlohmann::json EncodeClaim(const Claim& c) {
 }
 
 nlohmann::json EncodeHistory(const std::vector<ClaimHistoryEntry>& history) {
+  const auto json_or_null = [](const std::string& text) {
+    return text.empty() ? nlohmann::json() : nlohmann::json::parse(text, nullptr, false);
+  };
   nlohmann::json out = nlohmann::json::array();
   for (const ClaimHistoryEntry& h : history) {
-    out.push_back(
-        {{"seq", h.seq},
-         {"status", h.status},
-         {"event", h.event},
-         {"cause", h.cause},
-         {"at", h.at},
-         {"changes", h.changes.empty() ? nlohmann::json()
-                                       : nlohmann::json::parse(h.changes, nullptr, false)}});
+    out.push_back({{"seq", h.seq},
+                   {"status", h.status},
+                   {"event", h.event},
+                   {"cause", h.cause},
+                   {"at", h.at},
+                   {"changes", json_or_null(h.changes)},
+                   {"command", json_or_null(h.command)},
+                   {"result", json_or_null(h.result)},
+                   {"wal", h.lsn == 0 ? nlohmann::json()
+                                      : nlohmann::json{{"wal_id", h.wal_id}, {"lsn", h.lsn}}}});
   }
   return out;
 }
@@ -200,15 +205,15 @@ StatusOr<std::map<std::string, int64_t>> CountClaimsByState(SqliteDatabase& db) 
 StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
                                                           const std::string& claim_id) {
   StatusOr<SqliteStatement*> s = db.Prepare(
-      "SELECT seq, status, event, cause, at, changes FROM claim_history WHERE history_id > ?1 || "
-      "'/' "
-      "AND history_id < ?1 || '0' ORDER BY seq");
+      "SELECT seq, status, event, cause, at, changes, command, result, wal_id, lsn FROM "
+      "claim_history WHERE history_id > ?1 || '/' AND history_id < ?1 || '0' ORDER BY seq");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, std::string_view(claim_id));
   StatusOr<std::vector<ClaimHistoryEntry>> history = CollectRows<ClaimHistoryEntry>(
       *s, [](const SqliteStatement& r) -> StatusOr<ClaimHistoryEntry> {
-        return ClaimHistoryEntry{r.ColumnInt(0),  r.ColumnText(1), r.ColumnText(2),
-                                 r.ColumnText(3), r.ColumnText(4), r.ColumnText(5)};
+        return ClaimHistoryEntry{r.ColumnInt(0),  r.ColumnText(1), r.ColumnText(2), r.ColumnText(3),
+                                 r.ColumnText(4), r.ColumnText(5), r.ColumnText(6), r.ColumnText(7),
+                                 r.ColumnText(8), r.ColumnInt(9)};
       });
   if (history.ok() && history->empty()) return NotFound("no claim with id " + claim_id);
   return history;

@@ -45,6 +45,11 @@ int main(int argc, char** argv) {
       ->envname("TOP_PROVIDERS_PER_MINUTE")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  app.add_option("--payment-service-url", config.payments.payment_service_urls,
+                 "payment-service address(es), comma-separated, tried in turn by GET "
+                 "/claims/{id}/payments (the console's payments)")
+      ->envname("PAYMENT_SERVICE_URL")
+      ->delimiter(',');
   CLI11_PARSE(app, argc, argv);
 
   wal::ParseFsyncPolicy(flags.fsync, &config.fsync);

@@ -110,8 +110,8 @@ Status SagaOrchestrator::AdjustCoverage(wal::JournalTxn& txn, const Claim& claim
                                      {"version", c->version + 1}});
 }
 
-void SagaOrchestrator::SendCommand(wal::JournalTxn& txn, Claim& claim, PaymentCommandType type,
-                                   bool resend, int64_t now_us) {
+nlohmann::json SagaOrchestrator::SendCommand(wal::JournalTxn& txn, Claim& claim,
+                                             PaymentCommandType type, bool resend, int64_t now_us) {
   if (claim.payment_id.empty()) claim.payment_id = NewNanoid();
   claim.attempts = resend ? claim.attempts + 1 : 1;
   PaymentCommand command;
@@ -132,10 +132,16 @@ void SagaOrchestrator::SendCommand(wal::JournalTxn& txn, Claim& claim, PaymentCo
                                    DoubledDelay(settings_.answer_timeout.count(), claim.attempts,
                                                 settings_.backoff_cap.count()));
   claim.next_check_us = now_us + wait_ms * 1000;
+  return {{"type", PaymentCommandTypeName(type)},
+          {"event_id", command.event_id},
+          {"payment_id", command.payment_id},
+          {"amount", claim.net_fee.ToString()},
+          {"attempt", command.attempt}};
 }
 
 Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent event,
-                               const std::string& cause, bool write_row) {
+                               const std::string& cause, bool write_row,
+                               const PaymentResult* result) {
   const SagaTransition* t = FindSagaTransition(claim.status, event);
   if (t == nullptr) {
     return Conflict("claim " + claim.claim_id + " is " + std::string(ClaimStateName(claim.status)) +
@@ -150,6 +156,7 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
   claim.updated_at = FormatRfc3339(now);
   claim.status = t->to;
   if (!PendingCommand(claim.status)) claim.next_check_us.reset();
+  nlohmann::json command;  // the payment command this step sends, if any
   for (SagaEffect effect : t->effects) {
     switch (effect) {
       case SagaEffect::kReserveCoverage:
@@ -165,15 +172,16 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
         CLAIMS_RETURN_IF_ERROR(AdjustCoverage(txn, claim, 0, -fee));
         break;
       case SagaEffect::kSendPaymentCommand:
-        SendCommand(txn, claim, PaymentCommandType::kPaymentRequested, event == E::kRetryDue,
-                    now_us);
+        command = SendCommand(txn, claim, PaymentCommandType::kPaymentRequested,
+                              event == E::kRetryDue, now_us);
         break;
       case SagaEffect::kSendVoidCommand:
-        SendCommand(txn, claim, PaymentCommandType::kVoidRequested, event == E::kRetryDue, now_us);
+        command = SendCommand(txn, claim, PaymentCommandType::kVoidRequested, event == E::kRetryDue,
+                              now_us);
         break;
       case SagaEffect::kSendRefundCommand:
-        SendCommand(txn, claim, PaymentCommandType::kRefundRequested, event == E::kRetryDue,
-                    now_us);
+        command = SendCommand(txn, claim, PaymentCommandType::kRefundRequested,
+                              event == E::kRetryDue, now_us);
         break;
       case SagaEffect::kScheduleRetry:
         claim.next_check_us = now_us + Micros(Backoff(claim.attempts));
@@ -204,16 +212,32 @@ Status SagaOrchestrator::Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent eve
     }
   }
   if (write_row) CLAIMS_RETURN_IF_ERROR(txn.Put("claims", std::move(after)));
-  CLAIMS_RETURN_IF_ERROR(txn.Put(
-      "claim_history", {{"history_id", claim.claim_id + "/" + std::to_string(claim.version)},
-                        {"claim_id", claim.claim_id},
-                        {"seq", claim.version},
-                        {"status", ClaimStateName(claim.status)},
-                        {"event", SagaEventName(event)},
-                        {"cause", cause},
-                        {"at", claim.updated_at},
-                        {"changes", changes.dump()},
-                        {"version", 1}}));
+  nlohmann::json taken;  // the payment result this step takes, if any
+  if (result != nullptr) {
+    taken = {{"type", PaymentResultTypeName(result->type)},
+             {"event_id", result->event_id},
+             {"command_id", result->command_id},
+             {"payment_id", result->payment_id},
+             {"amount", Money::FromCents(result->amount_cents).ToString()},
+             {"occurred_at", result->occurred_at}};
+    if (!result->reason.empty()) taken["reason"] = result->reason;
+    if (result->type == PaymentResultType::kAttemptFailed) taken["transient"] = result->transient;
+  }
+  CLAIMS_RETURN_IF_ERROR(
+      txn.Put("claim_history",
+              {{"history_id", claim.claim_id + "/" + std::to_string(claim.version)},
+               {"claim_id", claim.claim_id},
+               {"seq", claim.version},
+               {"status", ClaimStateName(claim.status)},
+               {"event", SagaEventName(event)},
+               {"cause", cause},
+               {"at", claim.updated_at},
+               {"changes", changes.dump()},
+               {"command", command.is_null() ? nlohmann::json() : nlohmann::json(command.dump())},
+               {"result", taken.is_null() ? nlohmann::json() : nlohmann::json(taken.dump())},
+               {"wal_id", txn.wal_id()},
+               {"lsn", txn.lsn()},
+               {"version", 1}}));
   OutgoingEvent claim_event = ClaimEvent(claim, from, event, cause, source_);
   if (claim.provider) {
     // The provider's own copy, on its topic (the same envelope and event id).
@@ -310,6 +334,8 @@ StatusOr<std::vector<Claim>> SagaOrchestrator::Submit(
                                                      {"event", "SUBMITTED"},
                                                      {"cause", "received"},
                                                      {"at", claim.created_at},
+                                                     {"wal_id", txn.wal_id()},
+                                                     {"lsn", txn.lsn()},
                                                      {"version", 1}}));
     StatusOr<std::string> refusal = CheckPolicy(txn, claim);
     if (!refusal.ok()) return refusal.status();
@@ -404,7 +430,7 @@ Status SagaOrchestrator::OnPaymentResult(wal::JournalTxn& txn, const PaymentResu
     return stale(std::string(SagaEventName(event)) + " does not apply to " +
                  std::string(ClaimStateName(claim->status)));
   }
-  return Apply(txn, *claim, event, cause);
+  return Apply(txn, *claim, event, cause, /*write_row=*/true, &result);
 }
 
 Status SagaOrchestrator::OnDue(wal::JournalTxn& txn, const std::string& claim_id) {

@@ -7,7 +7,7 @@ namespace {
 
 // Money is stored in integer cents. Dates are ISO text (YYYY-MM-DD), times RFC 3339 UTC.
 // `position` orders policies by creation for stable paging.
-constexpr std::array<Migration, 7> kMigrations{{
+constexpr std::array<Migration, 8> kMigrations{{
     {1, R"sql(
 CREATE TABLE policies (
   position          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -170,6 +170,15 @@ CREATE INDEX claims_provider ON claims (provider, position) WHERE provider IS NO
     {7, R"sql(
 ALTER TABLE claim_history ADD COLUMN changes TEXT;
 )sql"},
+    // The step's payment command sent and payment result taken (JSON), and the WAL entry that
+    // wrote it (the instance's WAL id and the entry's LSN); NULL where the step had none and in
+    // entries written before this migration.
+    {8, R"sql(
+ALTER TABLE claim_history ADD COLUMN command TEXT;
+ALTER TABLE claim_history ADD COLUMN result TEXT;
+ALTER TABLE claim_history ADD COLUMN wal_id TEXT;
+ALTER TABLE claim_history ADD COLUMN lsn INTEGER;
+)sql"},
 }};
 
 }  // namespace
@@ -217,7 +226,8 @@ const std::vector<wal::StateTable>& ClaimServiceTables() {
         "provider"}},
       {"claim_history",
        "history_id",
-       {"history_id", "claim_id", "seq", "status", "event", "cause", "at", "changes", "version"}},
+       {"history_id", "claim_id", "seq", "status", "event", "cause", "at", "changes", "command",
+        "result", "wal_id", "lsn", "version"}},
       {"idempotency_keys",
        "idempotency_key",
        {"idempotency_key", "fingerprint", "status", "body", "location", "created_at", "version"}},

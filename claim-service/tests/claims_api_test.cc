@@ -95,6 +95,15 @@ TEST_F(ClaimsApiTest, MessyClaimIsNormalisedMatchedByMemberAndAskedToBePaid) {
   EXPECT_EQ(lines[2]["changes"]["payment_id"][0], nullptr);
   EXPECT_EQ(lines[2]["changes"]["payment_id"][1], claim["payment_id"]);
   EXPECT_EQ(lines[2]["changes"]["version"], json::array({2, 3}));
+  // The payment command the last step sent, and the one WAL entry the submission was.
+  EXPECT_TRUE(lines[1]["command"].is_null());
+  EXPECT_EQ(lines[2]["command"]["type"], "PAYMENT_REQUESTED");
+  EXPECT_EQ(lines[2]["command"]["payment_id"], claim["payment_id"]);
+  EXPECT_EQ(lines[2]["command"]["amount"], "85.50");
+  EXPECT_TRUE(lines[2]["result"].is_null());
+  ASSERT_TRUE(lines[0]["wal"].is_object()) << lines[0];
+  EXPECT_GT(lines[0]["wal"]["lsn"].get<int64_t>(), 0);
+  EXPECT_EQ(lines[2]["wal"], lines[0]["wal"]);
 }
 
 // /openapi.json is the document built in; it names every route with its access, and every
@@ -119,7 +128,14 @@ TEST_F(ClaimsApiTest, OpenApiDocumentSaysWhatTheServiceAnswers) {
   ASSERT_EQ(claim.status, 201) << claim.body;
   const std::map<std::string, std::string> ids{{"policy_id", policy.Json()["policy_id"]},
                                                {"claim_id", claim.Json()["claim_id"]}};
-  testing::ProbeDocumentedOperations(client(), doc, ids);
+  // A claim's payments are payment-service's to tell, and no payment-service runs here: the
+  // answer is the documented 503 naming why (browser_test asks a real one).
+  const HttpResult payments = client().Get("/claims/" + ids.at("claim_id") + "/payments");
+  EXPECT_EQ(payments.status, 503) << payments.body;
+  EXPECT_NE(payments.body.find("no payment-service URL is configured"), std::string::npos)
+      << payments.body;
+  testing::ExpectDocumentedAnswer(doc, "GET", "/claims/{claim_id}/payments", payments);
+  testing::ProbeDocumentedOperations(client(), doc, ids, {"GET /claims/{claim_id}/payments"});
   clock_.Advance(std::chrono::minutes(1));  // the probes' GET /top-provider-npis: a fresh allowance
 }
 

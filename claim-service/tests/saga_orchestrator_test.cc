@@ -199,6 +199,69 @@ TEST_F(SagaOrchestratorTest, TransientFailureIsRetriedWithBackoffThenSettles) {
   EXPECT_EQ(Load(c.claim_id).status, S::kPaid);
 }
 
+// Each history line records the payment command its step sent, the payment result it took and
+// the WAL entry that made it durable; the entry at that LSN holds that very line.
+TEST_F(SagaOrchestratorTest, EachStepRecordsItsCommandResultAndWalEntry) {
+  const Claim c = Submit(5000);
+  const PaymentCommand first = Commands().at(0);
+  ASSERT_TRUE(Answer(first, PaymentResultType::kAttemptFailed).ok());
+  clock_.Advance(std::chrono::milliseconds(250));
+  ASSERT_TRUE(Due(c.claim_id).ok());
+  const PaymentCommand retry = Commands().at(0);
+  ASSERT_TRUE(Answer(retry, PaymentResultType::kPaymentSettled).ok());
+  std::vector<ClaimHistoryEntry> lines;
+  {
+    std::lock_guard lock(fixture_->reads->mu);
+    lines = *LoadClaimHistory(*fixture_->reads->db, c.claim_id);
+  }
+  ASSERT_EQ(lines.size(), 6u);  // SUBMITTED RESERVED PAYMENT_REQUESTED x3 PAID
+  const auto json_of = [](const std::string& text) {
+    return text.empty() ? nlohmann::json() : nlohmann::json::parse(text);
+  };
+  EXPECT_TRUE(lines[1].command.empty() && lines[1].result.empty());
+  const nlohmann::json sent = json_of(lines[2].command);
+  EXPECT_EQ(sent["type"], "PAYMENT_REQUESTED");
+  EXPECT_EQ(sent["event_id"], first.event_id);
+  EXPECT_EQ(sent["payment_id"], first.payment_id);
+  EXPECT_EQ(sent["amount"], "50.00");
+  EXPECT_EQ(sent["attempt"], 1);
+  const nlohmann::json failed = json_of(lines[3].result);
+  EXPECT_EQ(lines[3].event, "ATTEMPT_FAILED");
+  EXPECT_EQ(failed["type"], "PAYMENT_ATTEMPT_FAILED");
+  EXPECT_EQ(failed["command_id"], first.event_id);
+  EXPECT_EQ(failed["transient"], true);
+  EXPECT_TRUE(lines[3].command.empty()) << "a failure schedules, it sends nothing";
+  EXPECT_EQ(json_of(lines[4].command)["attempt"], 2);
+  EXPECT_EQ(json_of(lines[4].command)["event_id"], retry.event_id);
+  const nlohmann::json settled = json_of(lines[5].result);
+  EXPECT_EQ(settled["type"], "PAYMENT_SETTLED");
+  EXPECT_EQ(settled["command_id"], retry.event_id);
+  EXPECT_FALSE(settled.contains("transient"));
+
+  // One command per submission: its three lines are one entry; each later step its own.
+  for (const ClaimHistoryEntry& h : lines) EXPECT_EQ(h.wal_id, "claim-service/test");
+  EXPECT_GT(lines[0].lsn, 0);
+  EXPECT_EQ(lines[1].lsn, lines[0].lsn);
+  EXPECT_EQ(lines[2].lsn, lines[0].lsn);
+  for (size_t i = 3; i < lines.size(); ++i) EXPECT_GT(lines[i].lsn, lines[i - 1].lsn);
+  for (const ClaimHistoryEntry& h : lines) {
+    bool found = false;
+    ASSERT_TRUE(fixture_->journal->log()
+                    .ReadFrom(static_cast<uint64_t>(h.lsn),
+                              [&](const wal::Entry& e) {
+                                const wal::JournalRecord r = *wal::DecodeJournalRecord(e.payload);
+                                for (const wal::RowChange& change : r.changes) {
+                                  found = found || (change.table == "claim_history" &&
+                                                    change.row["seq"] == h.seq &&
+                                                    change.row["lsn"] == h.lsn);
+                                }
+                                return false;  // only the entry at h.lsn
+                              })
+                    .ok());
+    EXPECT_TRUE(found) << "line " << h.seq << " is not in the entry at LSN " << h.lsn;
+  }
+}
+
 TEST_F(SagaOrchestratorTest, DeadlinePassedVoidsThePayment) {
   const Claim c = Submit(5000);
   Commands();

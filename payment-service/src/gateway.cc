@@ -153,15 +153,25 @@ std::vector<GatewayResult> SimulatedGateway::Process(std::span<const GatewayRequ
   std::lock_guard lock(mu_);
   std::uniform_real_distribution<double> coin(0.0, 1.0);
   std::vector<bool> failed(requests.size(), false);
+  std::vector<bool> down(requests.size(), false);
   for (size_t i = 0; i < requests.size(); ++i) {
     failed[i] =
         settings_.transient_failure_rate > 0 && coin(rng_) < settings_.transient_failure_rate;
+    down[i] = settings_.failing_commands.count(requests[i].type) != 0;
   }
   const Status done = ledger_->InTransaction([&]() -> Status {
     for (size_t i = 0; i < requests.size(); ++i) {
-      results[i] = failed[i] ? GatewayResult{GatewayOutcome::kTransient,
-                                             "simulated gateway failure (try again)", 0}
-                             : Decide(*ledger_, requests[i]);
+      if (down[i]) {
+        results[i] = {GatewayOutcome::kTransient,
+                      "simulated outage of " +
+                          std::string(PaymentCommandTypeName(requests[i].type)) +
+                          " (--failing-commands)",
+                      0};
+      } else {
+        results[i] = failed[i] ? GatewayResult{GatewayOutcome::kTransient,
+                                               "simulated gateway failure (try again)", 0}
+                               : Decide(*ledger_, requests[i]);
+      }
     }
     return Status::Ok();
   });
@@ -171,6 +181,30 @@ std::vector<GatewayResult> SimulatedGateway::Process(std::span<const GatewayRequ
     }
   }
   return results;
+}
+
+StatusOr<std::optional<LedgerEntry>> SimulatedGateway::Lookup(const std::string& payment_id) {
+  std::lock_guard lock(mu_);
+  StatusOr<SqliteStatement*> s = ledger_->Prepare(
+      "SELECT claim_id, amount_cents, status, reason, created_at, updated_at FROM charges WHERE "
+      "payment_id = ?1");
+  if (!s.ok()) return Unavailable("the gateway's ledger cannot be read: " + s.status().message());
+  (*s)->Bind(1, std::string_view(payment_id));
+  StatusOr<bool> row = (*s)->Step();
+  std::optional<LedgerEntry> entry;
+  if (row.ok() && *row) {
+    entry = LedgerEntry{payment_id,
+                        (*s)->ColumnText(0),
+                        (*s)->ColumnInt(1),
+                        (*s)->ColumnText(2),
+                        (*s)->ColumnOptionalText(3).value_or(""),
+                        (*s)->ColumnText(4),
+                        (*s)->ColumnText(5)};
+  }
+  (*s)->Reset();
+  if (!row.ok())
+    return Unavailable("the gateway's ledger cannot be read: " + row.status().message());
+  return entry;
 }
 
 }  // namespace claims

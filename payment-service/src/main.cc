@@ -1,5 +1,6 @@
 // payment-service: reads its configuration (flags, or the environment variables named beside
 // them), starts one instance and runs until SIGINT or SIGTERM. See README.md "Configuration".
+#include <optional>
 #include <sstream>
 
 #include "payment_service/payment_service.h"
@@ -29,6 +30,11 @@ int main(int argc, char** argv) {
       ->envname("GATEWAY_TRANSIENT_FAILURE_RATE")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  std::string failing;
+  app.add_option("--failing-commands", failing,
+                 "Comma-separated command types the gateway always fails transiently "
+                 "(PAYMENT_REQUESTED, REFUND_REQUESTED, VOID_REQUESTED): an outage drill")
+      ->envname("GATEWAY_FAILING_COMMANDS");
   int latency_ms = 0;
   app.add_option("--latency-ms", latency_ms, "Gateway latency per call")
       ->envname("GATEWAY_LATENCY_MS")
@@ -46,6 +52,22 @@ int main(int argc, char** argv) {
   std::stringstream npis(declined);
   for (std::string npi; std::getline(npis, npi, ',');) {
     if (!npi.empty()) g.declined_npis.insert(npi);
+  }
+  std::stringstream failing_types(failing);
+  for (std::string name; std::getline(failing_types, name, ',');) {
+    if (name.empty()) continue;
+    std::optional<claims::PaymentCommandType> type;
+    for (const auto t : {claims::PaymentCommandType::kPaymentRequested,
+                         claims::PaymentCommandType::kRefundRequested,
+                         claims::PaymentCommandType::kVoidRequested}) {
+      if (claims::PaymentCommandTypeName(t) == name) type = t;
+    }
+    if (!type) {
+      std::cerr << "payment-service: --failing-commands: not a command type: " << name
+                << " (PAYMENT_REQUESTED, REFUND_REQUESTED, VOID_REQUESTED)\n";
+      return 2;
+    }
+    g.failing_commands.insert(*type);
   }
   if (!max_amount.empty()) {
     claims::StatusOr<claims::Money> limit = claims::Money::Parse(max_amount);

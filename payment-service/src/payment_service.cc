@@ -10,6 +10,7 @@
 #include "shared/http_problem.h"
 #include "shared/json_log.h"
 #include "shared/kafka_consumer.h"
+#include "shared/money.h"
 #include "shared/operational_routes.h"
 #include "shared/topic_catalog.h"
 #include "shared/web_routes.h"
@@ -25,19 +26,45 @@ Status MakeParentDir(const std::string& path) {
   return Status::Ok();
 }
 
-void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads, Router* router) {
+nlohmann::json EncodeLedgerEntry(const LedgerEntry& e) {
+  nlohmann::json j = {{"payment_id", e.payment_id},
+                      {"claim_id", e.claim_id},
+                      {"amount", Money::FromCents(e.amount_cents).ToString()},
+                      {"status", e.status},
+                      {"created_at", e.created_at},
+                      {"updated_at", e.updated_at}};
+  if (!e.reason.empty()) j["reason"] = e.reason;
+  return j;
+}
+
+// A payment as operators read it: payment-service's row and the gateway ledger's entry for its
+// idempotency key (null when the gateway has none).
+StatusOr<nlohmann::json> PaymentWithLedger(const Payment& p, PaymentGateway& gateway) {
+  StatusOr<std::optional<LedgerEntry>> entry = gateway.Lookup(p.payment_id);
+  if (!entry.ok()) return entry.status();
+  nlohmann::json j = EncodePayment(p);
+  j["ledger"] = *entry ? EncodeLedgerEntry(**entry) : nlohmann::json();
+  return j;
+}
+
+void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads, PaymentGateway& gateway,
+                      Router* router) {
   router->Add(
       "GET", "/payments/{payment_id}",
-      [reads](const HttpRequest& request) {
-        std::lock_guard lock(reads->mu);
-        StatusOr<Payment> p = LoadPayment(*reads->db, request.path_params.at("payment_id"));
+      [reads, &gateway](const HttpRequest& request) {
+        StatusOr<Payment> p = [&] {
+          std::lock_guard lock(reads->mu);
+          return LoadPayment(*reads->db, request.path_params.at("payment_id"));
+        }();
         if (!p.ok()) return RequestFailed(request, p.status());
-        return JsonResponse(200, EncodePayment(*p));
+        StatusOr<nlohmann::json> out = PaymentWithLedger(*p, gateway);
+        if (!out.ok()) return RequestFailed(request, out.status());
+        return JsonResponse(200, *out);
       },
       RouteAccess::kOperator);
   router->Add(
       "GET", "/payments",
-      [reads](const HttpRequest& request) {
+      [reads, &gateway](const HttpRequest& request) {
         FieldErrors errors;
         for (const auto& [name, value] : request.query) {
           if (name != "claim_id") {
@@ -50,11 +77,17 @@ void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads, Router* rout
           errors.push_back({"query.claim_id", "is required"});
         }
         if (!errors.empty()) return ValidationFailed(errors);
-        std::lock_guard lock(reads->mu);
-        StatusOr<std::vector<Payment>> list = PaymentsOfClaim(*reads->db, claim->second);
+        StatusOr<std::vector<Payment>> list = [&] {
+          std::lock_guard lock(reads->mu);
+          return PaymentsOfClaim(*reads->db, claim->second);
+        }();
         if (!list.ok()) return RequestFailed(request, list.status());
         nlohmann::json out = nlohmann::json::array();
-        for (const Payment& p : *list) out.push_back(EncodePayment(p));
+        for (const Payment& p : *list) {
+          StatusOr<nlohmann::json> one = PaymentWithLedger(p, gateway);
+          if (!one.ok()) return RequestFailed(request, one.status());
+          out.push_back(std::move(*one));
+        }
         return JsonResponse(200, out);
       },
       RouteAccess::kOperator);
@@ -88,6 +121,9 @@ class CountingGateway final : public PaymentGateway {
           .Increment();
     }
     return answers;
+  }
+  StatusOr<std::optional<LedgerEntry>> Lookup(const std::string& payment_id) override {
+    return gateway_.Lookup(payment_id);
   }
 
  private:
@@ -156,7 +192,7 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentSer
       std::make_unique<PaymentProcessor>(store.journal(), *parts->counted_gateway, clock,
                                          EventSource{"payment-service", config.instance_id});
 
-  AddPaymentRoutes(store.reads(), &parts->router);
+  AddPaymentRoutes(store.reads(), *parts->gateway, &parts->router);
   AddOperationalRoutes(store.ReadinessChecks(), parts->metrics, &parts->router);
   store.AddAdminRoutes(&parts->router);
   AddApiDocRoutes(PaymentServiceOpenApi(), config.http.web_dir, &parts->router);

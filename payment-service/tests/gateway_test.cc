@@ -102,5 +102,36 @@ TEST_F(GatewayTest, TransientFailuresDecideNothing) {
       << "the failed attempt left no trace in the ledger";
 }
 
+// An outage of one kind of request: those fail transiently, decide nothing, the others go on.
+TEST_F(GatewayTest, FailingCommandsAlwaysFailTransientlyAndLeaveTheLedgerAlone) {
+  GatewaySettings s;
+  s.failing_commands = {PaymentCommandType::kRefundRequested};
+  auto g = Open(s);
+  ASSERT_EQ(One(*g, Charge("p1", 500)).outcome, GatewayOutcome::kSettled);
+  const GatewayResult refund = One(*g, Of(PaymentCommandType::kRefundRequested, "p1", 500));
+  EXPECT_EQ(refund.outcome, GatewayOutcome::kTransient);
+  EXPECT_EQ(refund.reason, "simulated outage of REFUND_REQUESTED (--failing-commands)");
+  EXPECT_EQ((*g->Lookup("p1"))->status, "SETTLED");
+  auto healthy = Open({});
+  EXPECT_EQ(One(*healthy, Of(PaymentCommandType::kRefundRequested, "p1", 500)).outcome,
+            GatewayOutcome::kRefunded);
+}
+
+// What operators read: the ledger's entry for a key, or none.
+TEST_F(GatewayTest, LookupTellsTheLedgersEntry) {
+  auto g = Open({});
+  EXPECT_FALSE(g->Lookup("p1")->has_value());
+  ASSERT_EQ(One(*g, Charge("p1", 500)).outcome, GatewayOutcome::kSettled);
+  ASSERT_EQ(One(*g, Of(PaymentCommandType::kRefundRequested, "p1", 500)).outcome,
+            GatewayOutcome::kRefunded);
+  StatusOr<std::optional<LedgerEntry>> entry = g->Lookup("p1");
+  ASSERT_TRUE(entry.ok() && entry->has_value());
+  EXPECT_EQ((*entry)->claim_id, "claim-p1");
+  EXPECT_EQ((*entry)->amount_cents, 500);
+  EXPECT_EQ((*entry)->status, "REFUNDED");
+  EXPECT_FALSE((*entry)->created_at.empty());
+  EXPECT_FALSE((*entry)->updated_at.empty());
+}
+
 }  // namespace
 }  // namespace claims

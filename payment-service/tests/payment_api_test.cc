@@ -74,7 +74,13 @@ TEST(PaymentApiTest, OpenApiDocumentSaysWhatTheServiceAnswers) {
   ASSERT_EQ(listed.Json().size(), 1u) << listed.body;
   testing::ExpectDocumentedAnswer(doc, "GET", "/payments", listed);
   testing::ProbeDocumentedOperations(client, doc, {{"payment_id", "pay-openapi"}});
-  EXPECT_EQ(client.Get("/payments/pay-openapi").Json().value("status", ""), "SETTLED");
+  const json paid = client.Get("/payments/pay-openapi").Json();
+  EXPECT_EQ(paid.value("status", ""), "SETTLED");
+  // The gateway ledger's own entry for the idempotency key, beside payment-service's row.
+  ASSERT_TRUE(paid["ledger"].is_object()) << paid;
+  EXPECT_EQ(paid["ledger"]["status"], "SETTLED");
+  EXPECT_EQ(paid["ledger"]["amount"], "123.45");
+  EXPECT_EQ(paid["ledger"]["claim_id"], "claim-openapi");
 
   // The metrics of that payment: the gateway's answer, the WAL's writes, the first snapshot.
   const std::string metrics_text = client.Get("/metrics").body;

@@ -32,7 +32,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 HttpClient::HttpClient(uint16_t port, const std::string& host)
     : base_("http://" + host + ":" + std::to_string(port)), curl_(curl_easy_init()) {}
 
-HttpClient::HttpClient(std::string base_url) : base_(std::move(base_url)), curl_(curl_easy_init()) {
+HttpClient::HttpClient(std::string base_url, std::chrono::milliseconds timeout)
+    : base_(std::move(base_url)), timeout_(timeout), curl_(curl_easy_init()) {
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
 
@@ -46,7 +47,7 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& path,
   const std::string url = base_ + path;
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   if (!body.empty() || method == "POST" || method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());

@@ -548,6 +548,9 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
         claims::Unavailable("cannot read the database position: " + position.status().ToString()));
     return;
   }
+  // The committer is the log's only writer and each append returns once it is written, so the
+  // batch's entries get the LSNs from here on, in order (checked after the append).
+  const uint64_t first_lsn = log_->last_lsn() + 1;
   std::vector<NewEntry> entries;
   std::vector<std::vector<claims::OutgoingEvent>> events;
   std::vector<std::vector<std::function<void(uint64_t)>>> after_commit;  // per entry
@@ -559,7 +562,7 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
       lost = begun_command;
       break;
     }
-    JournalTxn txn(db, options_.tables);
+    JournalTxn txn(db, options_.tables, options_.wal_id, first_lsn + entries.size());
     Status s;
     try {
       s = p->command(txn);
@@ -624,7 +627,13 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   const size_t count = entries.size();
   StatusOr<uint64_t> first = log_->AppendBatch(std::move(entries));
   Status done = first.status();
-  if (first.ok()) done = SetAppliedLsn(db, options_.wal_id, *first + count - 1);
+  if (first.ok() && *first != first_lsn) {
+    // Rows that named their entry would name another: nothing of the batch may commit.
+    done = claims::Internal("the log gave the batch LSN " + std::to_string(*first) +
+                            ", not the expected " + std::to_string(first_lsn) +
+                            " (another writer on the WAL)");
+  }
+  if (done.ok()) done = SetAppliedLsn(db, options_.wal_id, *first + count - 1);
   if (done.ok()) done = db.Exec("COMMIT");
   if (!done.ok()) {
     (void)db.Exec("ROLLBACK");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -136,6 +137,55 @@ TEST(JournalTest, FailedCommandLeavesNoTraceAndOthersInTheBatchCommit) {
   EXPECT_EQ((*j)->committed_lsn(), 3u);
   EXPECT_EQ(committed, (std::vector<std::pair<std::string, uint64_t>>{{"b", 3}}))
       << "before the callers are answered, and only for what committed";
+}
+
+// A command may write its entry's LSN into a row (the claim's history names its WAL entry):
+// the LSN it is told is the one the entry gets, whatever failed, read only or was refused before
+// it in the batch, and the row in the WAL says the same, so a replayed row names its entry too.
+TEST(JournalTest, ACommandIsToldTheLsnItsEntryGets) {
+  const std::string dir = FreshDir("own_lsn");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  ASSERT_TRUE(j.ok());
+  ASSERT_TRUE(PutItem(**j, "first", "1", 1).ok());  // LSN 1, its commit mark 2
+  std::map<std::string, uint64_t> told;             // item -> the LSN its command was told
+  std::map<std::string, uint64_t> committed;        // item -> the LSN AfterCommit got
+  const auto put = [&](std::string item, bool fail) {
+    return [&, item, fail](JournalTxn& txn) -> Status {
+      EXPECT_EQ(txn.wal_id(), "test");
+      told[item] = txn.lsn();
+      txn.AfterCommit([&committed, item](uint64_t lsn) { committed[item] = lsn; });
+      CLAIMS_RETURN_IF_ERROR(txn.Put(
+          "items",
+          {{"item_id", item}, {"value", item + "@" + std::to_string(txn.lsn())}, {"version", 1}}));
+      return fail ? claims::Conflict("refused") : Status::Ok();
+    };
+  };
+  std::vector<Journal::Command> commands;
+  commands.push_back(put("a", false));
+  commands.push_back(put("failed", true));
+  commands.push_back([](JournalTxn&) { return Status::Ok(); });  // stages nothing: no entry
+  commands.push_back(put("b", false));
+  for (const Status& s : (*j)->ExecuteAll(std::move(commands))) (void)s;
+  ASSERT_TRUE((*j)->Execute(put("c", false)).ok());
+  EXPECT_EQ(committed, (std::map<std::string, uint64_t>{{"a", 3}, {"b", 4}, {"c", 6}}));
+  EXPECT_EQ(told["a"], 3u);
+  EXPECT_EQ(told["b"], 4u) << "the failed and the empty command took no LSN";
+  EXPECT_EQ(told["c"], 6u) << "after the batch's commit mark (5)";
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "b"), "b@4@1");
+  // In the WAL, the entry at LSN n carries the row that says n.
+  ASSERT_TRUE((*j)->log()
+                  .ReadFrom(1,
+                            [&](const Entry& e) {
+                              if (e.type != kJournalEntryType) return true;
+                              const JournalRecord r = *DecodeJournalRecord(e.payload);
+                              const std::string value = r.changes.at(0).row["value"];
+                              if (value != "1") {
+                                EXPECT_EQ(value.substr(value.find('@') + 1), std::to_string(e.lsn));
+                              }
+                              return true;
+                            })
+                  .ok());
 }
 
 // An entry over the WAL's record limit would fail the batch's whole write, and a failed write

@@ -1,6 +1,7 @@
 // The operator console: overview (claims per state, throughput), claim search, a claim's
-// timeline with its possible next steps, the operator's retry of a failed compensation, and the
-// dead letters of every topic with their re-drive.
+// timeline with its possible next steps (each step's payment command and result, and its WAL
+// entry), its payments with the gateway ledger's entries, the operator's retry of a failed
+// compensation, and the dead letters of every topic with their re-drive.
 // Every figure comes from claim-service's API (/openapi.json); nothing is computed here that the
 // service does not answer, but for the chart's history of rates.
 'use strict';
@@ -164,6 +165,7 @@ async function showClaim(claimId) {
   drawTimeline(history.history);
   listNextSteps(claim);
   listChanges(history.history);
+  listPayments(claim.claim_id);
   const fields = $('#claim-fields tbody');
   fields.replaceChildren();
   for (const [name, value] of Object.entries(claim)) {
@@ -177,15 +179,19 @@ function drawTimeline(entries) {
   chart.replaceChildren();
   const step = 230;  // a 170-wide box and the edge to the next; the event is written above the edge
   const width = Math.max(600, 40 + entries.length * step);
-  chart.setAttribute('viewBox', `0 0 ${width} 160`);
+  chart.setAttribute('viewBox', `0 0 ${width} 190`);
   chart.setAttribute('width', width);
-  chart.setAttribute('height', 160);
+  chart.setAttribute('height', 190);
   const start = entries.length ? Date.parse(entries[0].at) : 0;
   entries.forEach((h, i) => {
     const x = 20 + i * step;
     if (i > 0) {
       chart.append(svg('line', { x1: x - step + 170, y1: 60, x2: x, y2: 60, class: 'edge' }));
       chart.append(svg('text', { x: x - (step - 170) / 2, y: 28, 'text-anchor': 'middle', class: 'event' }, h.event));
+      // The payment result that caused the step, above its event.
+      if (h.result) {
+        chart.append(svg('text', { x: x - (step - 170) / 2, y: 14, 'text-anchor': 'middle', class: 'result' }, '⇐ ' + h.result.type));
+      }
     }
     const node = svg('g', { class: 'step state-' + h.status, 'data-seq': h.seq });
     node.append(svg('rect', { x, y: 40, width: 170, height: 40, rx: 6 }));
@@ -193,6 +199,9 @@ function drawTimeline(entries) {
     node.append(svg('text', { x, y: 100, class: 'time' }, h.at.replace('T', ' ').replace('Z', '')));
     node.append(svg('text', { x, y: 116, class: 'time' }, '+' + ((Date.parse(h.at) - start) / 1000).toFixed(3) + ' s'));
     node.append(svg('text', { x, y: 134, class: 'cause' }, h.cause.length > 30 ? h.cause.slice(0, 29) + '…' : h.cause));
+    // The payment command the step sent, and the WAL entry that made the step durable.
+    if (h.command) node.append(svg('text', { x, y: 152, class: 'command' }, `⇒ ${h.command.type} #${h.command.attempt}`));
+    if (h.wal) node.append(svg('text', { x, y: 170, class: 'wal' }, `WAL ${h.wal.wal_id} LSN ${h.wal.lsn}`));
     node.append(svg('title', {}, `${h.status} (${h.event}): ${h.cause}`));
     chart.append(node);
   });
@@ -232,8 +241,45 @@ function listChanges(entries) {
     }
     if (!h.changes) diff.textContent = i ? '(not recorded)' : 'created';
     row.append(diff);
+    // What crossed to payment-service: the result taken and the command sent.
+    const messages = el('td', null, { class: 'messages' });
+    if (h.result) {
+      messages.append(el('div', `took ${h.result.type}${h.result.reason ? ': ' + h.result.reason : ''}`,
+        { class: 'result', title: `${h.result.event_id} (answers ${h.result.command_id}) at ${h.result.occurred_at}` }));
+    }
+    if (h.command) {
+      messages.append(el('div', `sent ${h.command.type} attempt ${h.command.attempt}, ${h.command.amount}`,
+        { class: 'command', title: `${h.command.event_id} (payment ${h.command.payment_id})` }));
+    }
+    row.append(messages, el('td', h.wal ? `${h.wal.wal_id} @ ${h.wal.lsn}` : '—', { class: 'wal' }));
     body.append(row);
   });
+}
+
+// A claim's payments as payment-service and its gateway's ledger recorded them (claim-service asks
+// payment-service); a failure is said in place, the rest of the claim's page stands.
+async function listPayments(claimId) {
+  const body = $('#payments tbody');
+  const note = $('#payments-note');
+  body.replaceChildren();
+  note.textContent = 'asking payment-service…';
+  let answer;
+  try {
+    answer = await api('GET', '/claims/' + encodeURIComponent(claimId) + '/payments');
+  } catch (error) {
+    note.textContent = String(error.message || error);
+    return;
+  }
+  note.textContent = answer.payments.length ? `from ${answer.payment_service}` : 'no payment recorded yet';
+  for (const p of answer.payments) {
+    const ledger = p.ledger;
+    const row = el('tr', null, { 'data-payment': p.payment_id });
+    row.append(el('td', p.payment_id), el('td', p.status), el('td', p.amount), el('td', p.last_command),
+      el('td', p.attempts), el('td', ledger ? ledger.status : '(none)', { class: 'ledger' }),
+      el('td', ledger ? ledger.amount : '—'), el('td', ledger ? ledger.updated_at : '—'),
+      el('td', p.reason || (ledger && ledger.reason) || ''));
+    body.append(row);
+  }
 }
 
 // ---- dead letters: every TOPIC.dlq, one topic's dead letters, their re-drive

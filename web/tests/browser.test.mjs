@@ -3,6 +3,8 @@
 //   CLAIMS_URL, PAYMENTS_URL    claim-service and one payment-service instance
 //   OPERATOR_API_KEY            the stack runs with --auth required
 //   PAID_CLAIM, POLICY_ID       a claim that reached PAID, and its policy
+//   FAILED_CLAIM                a paid claim cancelled while the gateway's refunds are down
+//                               (COMPENSATION_FAILED; each retry fails again)
 //   DEAD_LETTER_TOPIC           a provider's topic (provider "late", not registered) whose one
 //                               message, a claim on POLICY_ID, is dead-lettered
 //   ARTIFACTS                   where the screenshots go (kept as the test's artifacts)
@@ -21,6 +23,7 @@ const claims = env('CLAIMS_URL');
 const payments = env('PAYMENTS_URL');
 const operatorKey = env('OPERATOR_API_KEY');
 const paidClaim = env('PAID_CLAIM');
+const failedClaim = env('FAILED_CLAIM');
 const policyId = env('POLICY_ID');
 const artifacts = env('ARTIFACTS');
 const deadTopic = env('DEAD_LETTER_TOPIC');
@@ -118,7 +121,54 @@ test('/console: counts, search by state and by date, a claim\'s timeline', async
   assert.match(await requested.innerText(), /payment_id/);
   assert.equal(await page.locator('#changes tbody tr[data-seq="1"] td.diff').innerText(), 'created');
   assert.match(await page.locator('#claim-fields').innerText(), /net_fee/);
+  // The messages that crossed to payment-service: the command sent, the result taken; and each
+  // step's WAL entry (the submission's three steps are one entry, the settlement another).
+  assert.match(await page.locator('#changes tbody tr[data-seq="3"] td.messages').innerText(),
+    /sent PAYMENT_REQUESTED attempt 1/);
+  assert.match(await page.locator('#changes tbody tr[data-seq="4"] td.messages').innerText(),
+    /took PAYMENT_SETTLED/);
+  const wal = await page.locator('#changes tbody td.wal').allInnerTexts();
+  assert.equal(wal.length, 4);
+  assert.match(wal[0], /^claim-service\/claim-1 @ \d+$/);
+  assert.equal(wal[1], wal[0]);
+  assert.equal(wal[2], wal[0]);
+  assert.notEqual(wal[3], wal[0]);
+  assert.deepEqual(await page.locator('#timeline text.result').allTextContents(), ['⇐ PAYMENT_SETTLED']);
+  assert.equal(await page.locator('#timeline text.wal').count(), 4);
+  // Its payment as payment-service and the gateway's ledger have it.
+  const payment = page.locator('#payments tbody tr');
+  await payment.first().waitFor();
+  assert.equal(await payment.count(), 1);
+  assert.equal(await payment.locator('td.ledger').innerText(), 'SETTLED');
+  assert.match(await page.locator('#payments-note').innerText(), /^from http:/);
   await shot(page, 'console-claim');
+});
+
+// A claim whose refund could not be made: the operator sees why, and the button retries it (the
+// gateway's refunds are still down, so it is parked again, with the retry in its story).
+test('/console: a COMPENSATION_FAILED claim is retried from its page', async (t) => {
+  const page = await openPage(t);
+  await page.goto(claims + '/console');
+  await page.fill('#api-key', operatorKey);
+  await page.click('#key-form button');
+  await page.goto(`${claims}/console#/claim/${failedClaim}`);
+  const button = page.locator('#claim-actions button.retry');
+  await button.waitFor();
+  assert.equal(await page.locator('#claim-state').innerText(), 'COMPENSATION_FAILED');
+  // What the operator needs to see first: the refund's failure, and that the ledger still holds
+  // the settled charge.
+  assert.match(await page.locator('#changes tbody').innerText(), /took PAYMENT_ATTEMPT_FAILED: simulated outage of REFUND_REQUESTED/);
+  await page.locator('#payments tbody tr').first().waitFor();
+  assert.equal(await page.locator('#payments td.ledger').innerText(), 'SETTLED');
+  await shot(page, 'console-compensation-failed');
+  await button.click();
+  await page.waitForFunction(() => [...document.querySelectorAll('#timeline text.event')]
+    .some((e) => e.textContent === 'RETRY_REFUND'));
+  const retried = page.locator('#changes tbody tr', { hasText: 'RETRY_REFUND' });
+  assert.match(await retried.innerText(), /retried by an operator/);
+  assert.match(await retried.innerText(), /sent REFUND_REQUESTED attempt 1/);
+  assert.equal(await page.locator('#error').isVisible(), false);
+  await shot(page, 'console-compensation-retried');
 });
 
 // The API as the operator, outside the page (to fix a dead letter's cause, to see the result).

@@ -11,6 +11,7 @@
 
 #include <prometheus/registry.h>
 
+#include "claim_service/payment_routes.h"
 #include "claim_service/saga_orchestrator.h"
 #include "shared/api_keys.h"
 #include "shared/clock.h"
@@ -40,6 +41,8 @@ struct ClaimServiceConfig {
   AuthSettings auth;  // API keys (docs/providers.md); off by default
   // How long POST /admin/providers waits for the cluster to create the provider's topics.
   std::chrono::milliseconds topic_creation_timeout{15000};
+  // Where GET /claims/{id}/payments asks for a claim's payments (none: it answers 503).
+  PaymentLookupSettings payments;
 };
 
 // The OpenAPI 3.1 document of this service (claim-service/openapi.json, built into the binary).

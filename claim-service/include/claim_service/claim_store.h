@@ -48,6 +48,12 @@ struct ClaimHistoryEntry {
   // The fields of the claim's row this step changed, {"field": [before, after]} as JSON text;
   // empty for the first entry (and entries written before it was recorded).
   std::string changes;
+  // The payment command the step sent and the payment result it took, JSON text (empty when
+  // none), and the WAL entry that wrote the step (empty and 0 before they were recorded).
+  std::string command;
+  std::string result;
+  std::string wal_id;
+  int64_t lsn = 0;
 };
 
 struct Coverage {

@@ -71,13 +71,15 @@ class SagaOrchestrator {
 
  private:
   // Moves `claim` by `event`: effects, history line, claim event and (unless `write_row` is
-  // false, for a step followed by another in the same command) the claim's row.
+  // false, for a step followed by another in the same command) the claim's row. `result` is the
+  // payment result the step takes, if any (its history line records it).
   Status Apply(wal::JournalTxn& txn, Claim& claim, SagaEvent event, const std::string& cause,
-               bool write_row = true);
+               bool write_row = true, const PaymentResult* result = nullptr);
   Status AdjustCoverage(wal::JournalTxn& txn, const Claim& claim, int64_t reserved_delta,
                         int64_t paid_delta);
-  void SendCommand(wal::JournalTxn& txn, Claim& claim, PaymentCommandType type, bool resend,
-                   int64_t now_us);
+  // Emits the command and returns what the history line records of it.
+  nlohmann::json SendCommand(wal::JournalTxn& txn, Claim& claim, PaymentCommandType type,
+                             bool resend, int64_t now_us);
   // Why `claim` cannot be paid under its policy, or "" if it can.
   StatusOr<std::string> CheckPolicy(wal::JournalTxn& txn, Claim& claim);
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <span>
@@ -45,19 +46,37 @@ struct GatewayResult {
   int64_t amount_cents = 0;  // the ledger's amount for the payment
 };
 
+// What the gateway's ledger holds for one payment (its idempotency key), as operators read it.
+struct LedgerEntry {
+  std::string payment_id;
+  std::string claim_id;
+  int64_t amount_cents = 0;
+  std::string status;  // SETTLED, DECLINED, REFUNDED, VOIDED
+  std::string reason;
+  std::string created_at;
+  std::string updated_at;
+};
+
 class PaymentGateway {
  public:
   virtual ~PaymentGateway() = default;
   // Answers each request, in order. Requests of one call are in flight together (one latency
   // and one durable ledger write for all). Thread-safe.
   virtual std::vector<GatewayResult> Process(std::span<const GatewayRequest> requests) = 0;
+  // The ledger's entry for `payment_id`; nullopt when the gateway has none (never charged, or
+  // not yet). Changes nothing, never fails transiently on purpose. Thread-safe.
+  // Errors: kUnavailable when the ledger cannot be read.
+  virtual StatusOr<std::optional<LedgerEntry>> Lookup(const std::string& payment_id) = 0;
 };
 
 struct GatewaySettings {
-  std::string ledger_path;               // the shared ledger's SQLite file
-  std::set<std::string> declined_npis;   // charges for these providers are declined
-  int64_t max_amount_cents = 0;          // charges above are declined; 0: no limit
-  double transient_failure_rate = 0.0;   // of requests, from 0 to 1
+  std::string ledger_path;              // the shared ledger's SQLite file
+  std::set<std::string> declined_npis;  // charges for these providers are declined
+  int64_t max_amount_cents = 0;         // charges above are declined; 0: no limit
+  double transient_failure_rate = 0.0;  // of requests, from 0 to 1
+  // Requests of these types always fail transiently (that part of the gateway is down: a drill
+  // for refunds that cannot be made, which park claims in COMPENSATION_FAILED).
+  std::set<PaymentCommandType> failing_commands;
   std::chrono::milliseconds latency{0};  // per Process call
   uint64_t seed = 0;                     // 0: from the system
 };
@@ -68,6 +87,7 @@ class SimulatedGateway final : public PaymentGateway {
   static StatusOr<std::unique_ptr<SimulatedGateway>> Open(const GatewaySettings& settings,
                                                           const Clock& clock);
   std::vector<GatewayResult> Process(std::span<const GatewayRequest> requests) override;
+  StatusOr<std::optional<LedgerEntry>> Lookup(const std::string& payment_id) override;
 
  private:
   SimulatedGateway(GatewaySettings settings, const Clock& clock);

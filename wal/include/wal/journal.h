@@ -143,13 +143,21 @@ class JournalTxn {
   void AfterCommit(std::function<void(uint64_t lsn)> done) {
     after_commit_.push_back(std::move(done));
   }
+  // The WAL this command's entry goes to, and the LSN the entry gets if the command commits, so
+  // a row may name the entry that wrote it (the claim's history does): replay and restore keep
+  // the row as written, so it names the same entry. Unused when the command fails.
+  const std::string& wal_id() const { return wal_id_; }
+  uint64_t lsn() const { return lsn_; }
 
  private:
   friend class Journal;
-  JournalTxn(claims::SqliteDatabase& db, const std::vector<StateTable>& tables)
-      : db_(db), tables_(tables) {}
+  JournalTxn(claims::SqliteDatabase& db, const std::vector<StateTable>& tables,
+             const std::string& wal_id, uint64_t lsn)
+      : db_(db), tables_(tables), wal_id_(wal_id), lsn_(lsn) {}
   claims::SqliteDatabase& db_;
   const std::vector<StateTable>& tables_;
+  const std::string& wal_id_;
+  uint64_t lsn_;
   JournalRecord record_;
   std::vector<std::function<void(uint64_t lsn)>> after_commit_;
 };

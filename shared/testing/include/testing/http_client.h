@@ -1,7 +1,9 @@
-// A blocking HTTP/1.1 client over libcurl (tests, claims-load, claimsctl): one keep-alive
-// connection per client. Not thread-safe: one client per thread.
+// A blocking HTTP/1.1 client over libcurl (tests, claims-load, claimsctl, claim-service's
+// questions to payment-service): one keep-alive connection per client. Not thread-safe: one
+// client per thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -37,7 +39,9 @@ class HttpClient {
  public:
   explicit HttpClient(uint16_t port, const std::string& host = "127.0.0.1");
   // `base_url` is "http://host:port" (a trailing '/' is dropped); paths are appended to it.
-  explicit HttpClient(std::string base_url);
+  // A request that takes longer than `timeout` (connecting included) fails with status 0.
+  explicit HttpClient(std::string base_url,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -59,6 +63,7 @@ class HttpClient {
 
  private:
   std::string base_;
+  std::chrono::milliseconds timeout_{std::chrono::seconds(30)};
   void* curl_;
 };
 
