@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # runserver --claims 2: two claim-service instances answer on one port (each answer names its
 # instance in X-Instance-Id), share one database (a policy created through one is read through
-# the other), and when one is killed the other keeps serving; SIGTERM then stops everything.
+# the other), each history line names the WAL entry of its step in the WAL of the instance that
+# took it, and when one is killed the other keeps serving; SIGTERM then stops everything.
 #   bash runserver_claim_instances_test.sh BUILD_DIR
 set -euo pipefail
 build_dir=$1
@@ -33,6 +34,46 @@ for n in $(seq 1 10); do
     code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/policies/$id")
     [ "$code" = 200 ] || fail "GET /policies/$id answered $code"
   done
+done
+
+# Claims through both instances: each history line names the WAL entry of its step, in the WAL
+# of whichever instance took the step, and that entry holds that very line; each instance asks
+# payment-service for a claim's payments.
+policy=$(curl -s -X POST "http://127.0.0.1:$port/policies" -H 'Content-Type: application/json' \
+  -d '{"policyholder_name": "Bo", "policy_type": "Health", "start_date": "2026-01-01",
+       "end_date": "2030-01-01", "premium_amount": "10.00", "coverage_amount": 100000}' | jq -r .policy_id)
+claims=()
+for _ in $(seq 1 10); do
+  claims+=("$(curl -s -X POST "http://127.0.0.1:$port/claims" -H 'Content-Type: application/json' \
+    -d '{"service_date": "2026-03-28", "submitted_procedure": "D0120", "policy_id": "'"$policy"'",
+         "provider_npi": "1234567890", "provider_fees": "100.00", "allowed_fees": "80.00",
+         "member_coinsurance": "0.00", "member_copay": "0.00"}' | jq -r .claim_id)")
+done
+for c in "${claims[@]}"; do
+  status=""
+  for _ in $(seq 1 300); do
+    status=$(curl -s "http://127.0.0.1:$port/claims/$c" | jq -r .status)
+    [ "$status" = PAID ] && break
+    sleep 0.1
+  done
+  [ "$status" = PAID ] || fail "claim $c is $status, not PAID"
+done
+wals=""
+for c in "${claims[@]}"; do
+  while read -r seq wal_id lsn; do
+    wals="$wals $wal_id"
+    found=$("$build_dir/wal/walctl" dump "$data_dir/claim-service/wal/${wal_id#claim-service/}" \
+      --from "$lsn" | jq -r --arg h "$c/$seq" --argjson lsn "$lsn" 'select(.lsn == $lsn) |
+      .payload.changes | any(.table == "claim_history" and .row.history_id == $h and .row.lsn == $lsn)')
+    [ "$found" = true ] || fail "history line $c/$seq names $wal_id LSN $lsn, which does not hold it"
+  done < <(curl -s "http://127.0.0.1:$port/claims/$c/history" |
+    jq -r '.history[] | "\(.seq) \(.wal.wal_id) \(.wal.lsn)"')
+done
+echo "$wals" | grep -qw claim-service/claim-1 || fail "no step was taken by claim-1:$wals"
+echo "$wals" | grep -qw claim-service/claim-2 || fail "no step was taken by claim-2:$wals"
+for _ in $(seq 1 6); do
+  ledger=$(curl -s "http://127.0.0.1:$port/claims/${claims[0]}/payments" | jq -r '.payments[0].ledger.status')
+  [ "$ledger" = SETTLED ] || fail "GET /claims/{id}/payments: the ledger says '$ledger', not SETTLED"
 done
 
 # One instance killed: the stack carries on, the other answers every request.

@@ -165,7 +165,7 @@ async function showClaim(claimId) {
   drawTimeline(history.history);
   listNextSteps(claim);
   listChanges(history.history);
-  listPayments(claim.claim_id);
+  listPayments(claim.claim_id, history.history);
   const fields = $('#claim-fields tbody');
   fields.replaceChildren();
   for (const [name, value] of Object.entries(claim)) {
@@ -174,14 +174,18 @@ async function showClaim(claimId) {
     fields.append(row);
   }
 }
+const STEP = 230;  // a 170-wide box and the edge to the next; the event is written above the edge
+function sizeTimeline(chart, steps, height) {
+  const width = Math.max(600, 40 + steps * STEP);
+  chart.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  chart.setAttribute('width', width);
+  chart.setAttribute('height', height);
+}
 function drawTimeline(entries) {
   const chart = $('#timeline');
   chart.replaceChildren();
-  const step = 230;  // a 170-wide box and the edge to the next; the event is written above the edge
-  const width = Math.max(600, 40 + entries.length * step);
-  chart.setAttribute('viewBox', `0 0 ${width} 190`);
-  chart.setAttribute('width', width);
-  chart.setAttribute('height', 190);
+  const step = STEP;
+  sizeTimeline(chart, entries.length, 190);
   const start = entries.length ? Date.parse(entries[0].at) : 0;
   entries.forEach((h, i) => {
     const x = 20 + i * step;
@@ -258,7 +262,7 @@ function listChanges(entries) {
 
 // A claim's payments as payment-service and its gateway's ledger recorded them (claim-service asks
 // payment-service); a failure is said in place, the rest of the claim's page stands.
-async function listPayments(claimId) {
+async function listPayments(claimId, entries) {
   const body = $('#payments tbody');
   const note = $('#payments-note');
   body.replaceChildren();
@@ -279,6 +283,26 @@ async function listPayments(claimId) {
       el('td', ledger ? ledger.amount : '—'), el('td', ledger ? ledger.updated_at : '—'),
       el('td', p.reason || (ledger && ledger.reason) || ''));
     body.append(row);
+  }
+  drawLedgerLane(entries, answer.payments);
+}
+// The gateway ledger's entries as a lane under the saga's steps: each between the last step
+// before the gateway recorded it and the next.
+function drawLedgerLane(entries, payments) {
+  const chart = $('#timeline');
+  const kept = payments.filter((p) => p.ledger);
+  if (!kept.length || !entries.length) return;
+  sizeTimeline(chart, entries.length, 240);
+  for (const p of kept) {
+    const at = Date.parse(p.ledger.created_at);
+    const before = Math.max(0, entries.findLastIndex((h) => Date.parse(h.at) <= at));
+    const x = 20 + before * STEP + (before + 1 < entries.length ? STEP / 2 : 0);
+    const node = svg('g', { class: 'ledger-entry', 'data-payment': p.payment_id });
+    node.append(svg('rect', { x, y: 192, width: 170, height: 40, rx: 3 }));
+    node.append(svg('text', { x: x + 6, y: 208, class: 'name' }, `ledger ${p.ledger.status} ${p.ledger.amount}`));
+    node.append(svg('text', { x: x + 6, y: 224, class: 'time' }, p.ledger.created_at.replace('T', ' ').replace('Z', '')));
+    node.append(svg('title', {}, `gateway ledger, payment ${p.payment_id}: ${p.ledger.status} since ${p.ledger.updated_at}`));
+    chart.append(node);
   }
 }
 

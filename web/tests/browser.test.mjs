@@ -141,6 +141,8 @@ test('/console: counts, search by state and by date, a claim\'s timeline', async
   assert.equal(await payment.count(), 1);
   assert.equal(await payment.locator('td.ledger').innerText(), 'SETTLED');
   assert.match(await page.locator('#payments-note').innerText(), /^from http:/);
+  // ... and the ledger's entry drawn in the timeline, in its own lane.
+  assert.match(await page.locator('#timeline g.ledger-entry text.name').textContent(), /^ledger SETTLED \d+\.\d\d$/);
   await shot(page, 'console-claim');
 });
 
