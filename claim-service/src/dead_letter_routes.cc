@@ -96,10 +96,7 @@ HttpResponse ListDeadLettersRoute(const KafkaSettings& kafka, const HttpRequest&
   }
   if (!errors.empty()) return ValidationFailed(errors);
   StatusOr<DeadLetters> read = ReadDeadLetters(kafka, topic, selection, kKafkaTimeout);
-  if (!read.ok() && read.status().code() == StatusCode::kNotFound) {
-    return NotFoundProblem("there is no topic " + topic);
-  }
-  if (!read.ok()) return RequestFailed(request, read.status());
+  if (!read.ok()) return RequestFailed(request, read.status());  // 404: no such topic
   nlohmann::json letters = nlohmann::json::array();
   for (const KafkaMessage& m : read->picked) {
     if (std::cmp_greater_equal(letters.size(), limit)) break;
@@ -149,10 +146,7 @@ HttpResponse RedriveRoute(const KafkaSettings& kafka, const HttpRequest& request
   }
   if (!errors.empty()) return ValidationFailed(errors);
   StatusOr<DeadLetters> read = ReadDeadLetters(kafka, topic, selection, kKafkaTimeout);
-  if (!read.ok() && read.status().code() == StatusCode::kNotFound) {
-    return NotFoundProblem("there is no topic " + topic);
-  }
-  if (!read.ok()) return RequestFailed(request, read.status());
+  if (!read.ok()) return RequestFailed(request, read.status());  // 404: no such topic
   const RedrivePlan plan = PlanRedrive(topic, read->picked);
   if (!dry_run && !plan.events.empty()) {
     const Status published = PublishRedrive(kafka, plan, kKafkaTimeout);
