@@ -468,6 +468,11 @@ Journal::~Journal() {
   if (committer_.joinable()) committer_.join();
 }
 
+StatusOr<uint64_t> Journal::AppendBetweenBatches(NewEntry entry) {
+  std::lock_guard lock(append_mu_);
+  return log_->Append(std::move(entry));
+}
+
 Status Journal::failure() const {
   std::lock_guard lock(mu_);
   return failure_;
@@ -548,8 +553,9 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
         claims::Unavailable("cannot read the database position: " + position.status().ToString()));
     return;
   }
-  // The committer is the log's only writer and each append returns once it is written, so the
+  // Every other append waits for append_mu_ and each append returns once it is written, so the
   // batch's entries get the LSNs from here on, in order (checked after the append).
+  std::unique_lock appending(append_mu_);
   const uint64_t first_lsn = log_->last_lsn() + 1;
   std::vector<NewEntry> entries;
   std::vector<std::vector<claims::OutgoingEvent>> events;
@@ -626,6 +632,7 @@ void Journal::CommitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   }
   const size_t count = entries.size();
   StatusOr<uint64_t> first = log_->AppendBatch(std::move(entries));
+  appending.unlock();
   Status done = first.status();
   if (first.ok() && *first != first_lsn) {
     // Rows that named their entry would name another: nothing of the batch may commit.

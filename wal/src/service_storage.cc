@@ -255,8 +255,11 @@ void ServiceStorage::Background() {
 claims::StatusOr<SnapshotInfo> ServiceStorage::Snapshot() {
   std::lock_guard lock(snapshot_mu_);
   const std::string wal_id = config_.service + "/" + config_.instance_id;
-  auto round = SnapshotAndPrune(database_path_, wal_id, snapshot_dir_, &journal_->log(),
-                                config_.snapshots_keep, relay_->published_lsn());
+  Journal* journal = journal_.get();
+  auto round = SnapshotAndPrune(
+      database_path_, wal_id, snapshot_dir_,
+      [journal](NewEntry marker) { return journal->AppendBetweenBatches(std::move(marker)); },
+      config_.snapshots_keep, relay_->published_lsn());
   if (!round.ok()) return round.status();
   int removed_segments = 0;
   if (round->retain_from > 0) {

@@ -62,8 +62,14 @@ Status WriteWalId(const std::string& wal_dir, const std::string& wal_id) {
   return claims::WriteFileAtomically(JoinPath(wal_dir, "wal_id"), wal_id + "\n");
 }
 
+SnapshotRecorder RecordIn(Log* log) {
+  if (log == nullptr) return {};
+  return [log](NewEntry entry) { return log->Append(std::move(entry)); };
+}
+
 StatusOr<SnapshotInfo> TakeSnapshot(const std::string& db_path, const std::string& wal_id,
-                                    const std::string& snapshot_dir, Log* log) {
+                                    const std::string& snapshot_dir,
+                                    const SnapshotRecorder& record) {
   std::error_code ec;
   std::filesystem::create_directories(snapshot_dir, ec);
   if (ec) return claims::Internal("cannot create " + snapshot_dir + ": " + ec.message());
@@ -91,12 +97,12 @@ StatusOr<SnapshotInfo> TakeSnapshot(const std::string& db_path, const std::strin
     return claims::Internal("cannot rename " + tmp + ": " + why);
   }
   CLAIMS_RETURN_IF_ERROR(PosixFileSystem()->SyncDir(snapshot_dir));
-  if (log != nullptr) {
+  if (record) {
     const nlohmann::json marker = {{"snapshot", SnapshotName(*position)},
                                    {"lsn", *lsn},
                                    {"wal_id", wal_id},
                                    {"position", *position}};
-    StatusOr<uint64_t> appended = log->Append({kSnapshotEntryType, 1, marker.dump()});
+    StatusOr<uint64_t> appended = record({kSnapshotEntryType, 1, marker.dump()});
     if (!appended.ok()) return appended.status();
   }
   return info;
@@ -139,7 +145,8 @@ StatusOr<uint64_t> RetainFrom(const std::string& snapshot_dir, const std::string
 }
 
 StatusOr<SnapshotRound> SnapshotAndPrune(const std::string& db_path, const std::string& wal_id,
-                                         const std::string& snapshot_dir, Log* log, int keep,
+                                         const std::string& snapshot_dir,
+                                         const SnapshotRecorder& record, int keep,
                                          uint64_t relay_position) {
   std::error_code ec;
   std::filesystem::create_directories(snapshot_dir, ec);
@@ -147,7 +154,7 @@ StatusOr<SnapshotRound> SnapshotAndPrune(const std::string& db_path, const std::
   StatusOr<std::unique_ptr<FileLock>> lock = LockSnapshotDir(snapshot_dir);
   if (!lock.ok()) return lock.status();
   SnapshotRound round;
-  StatusOr<SnapshotInfo> info = TakeSnapshot(db_path, wal_id, snapshot_dir, log);
+  StatusOr<SnapshotInfo> info = TakeSnapshot(db_path, wal_id, snapshot_dir, record);
   if (!info.ok()) return info.status();
   round.snapshot = *info;
   round.pruned = PruneSnapshots(snapshot_dir, keep);

@@ -188,6 +188,43 @@ TEST(JournalTest, ACommandIsToldTheLsnItsEntryGets) {
                   .ok());
 }
 
+// Entries that are not the journal's (snapshot markers) appended while commands run take no
+// LSN a command was told: every command commits at the LSN it was told, none fails.
+TEST(JournalTest, EntriesAppendedBetweenBatchesTakeNoToldLsn) {
+  const std::string dir = FreshDir("between_batches");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  ASSERT_TRUE(j.ok());
+  std::atomic<bool> done{false};
+  std::thread markers([&] {
+    while (!done) {
+      ASSERT_TRUE((*j)->AppendBetweenBatches({kSnapshotEntryType, 1, "{}"}).ok());
+    }
+  });
+  std::vector<std::thread> writers;
+  std::atomic<int> mismatches{0};
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 100; ++i) {
+        const std::string id = std::to_string(w) + "-" + std::to_string(i);
+        uint64_t told = 0;
+        uint64_t committed = 0;
+        const Status s = (*j)->Execute([&](JournalTxn& txn) {
+          told = txn.lsn();
+          txn.AfterCommit([&committed](uint64_t lsn) { committed = lsn; });
+          return txn.Put("items", {{"item_id", id}, {"value", id}, {"version", 1}});
+        });
+        if (!s.ok() || told != committed) ++mismatches;
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  done = true;
+  markers.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_TRUE((*j)->failure().ok()) << (*j)->failure().ToString();
+}
+
 // An entry over the WAL's record limit would fail the batch's whole write, and a failed write
 // stops the journal: it is refused for its own command, and the others and later ones go on.
 TEST(JournalTest, OversizedChangeIsRefusedAloneAndTheJournalGoesOn) {
@@ -486,7 +523,10 @@ TEST(RestoreTest, RebuiltDatabaseEqualsTheLostOneTableByTable) {
     ASSERT_TRUE(PutItem(**ja, "a" + std::to_string(i), "va" + std::to_string(i), 1).ok());
     ASSERT_TRUE(PutItem(**jb, "b" + std::to_string(i), "vb" + std::to_string(i), 1).ok());
   }
-  auto snapshot = TakeSnapshot(dir + "/state.sqlite", "test", dir + "/snapshots", &(*ja)->log());
+  Journal& journal_a = **ja;
+  auto snapshot = TakeSnapshot(
+      dir + "/state.sqlite", "test", dir + "/snapshots",
+      [&journal_a](NewEntry e) { return journal_a.AppendBetweenBatches(std::move(e)); });
   ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
   EXPECT_EQ(snapshot->lsn, (*ja)->committed_lsn());
   // After the snapshot: updates across both WALs, a delete, new rows.
@@ -555,8 +595,10 @@ TEST(RestoreTest, SnapshotsOfTwoInstancesNeverCollideAndEveryKeptOneRestores) {
           const std::string id = std::to_string(w) + "-" + std::to_string(round * 20 + i);
           if (!PutItem(j, id, "v" + id, 1).ok()) ++failures;
         }
-        auto taken = SnapshotAndPrune(options[w].db_path, options[w].wal_id, snapshots, &j.log(), 2,
-                                      j.log().durable_lsn());
+        auto taken = SnapshotAndPrune(
+            options[w].db_path, options[w].wal_id, snapshots,
+            [&j](NewEntry e) { return j.AppendBetweenBatches(std::move(e)); }, 2,
+            j.log().durable_lsn());
         if (!taken.ok()) {
           ADD_FAILURE() << taken.status().ToString();
           ++failures;

@@ -157,7 +157,7 @@ int Snapshot(const std::string& db_path, const std::string& out_dir, const std::
   auto opened = wal::Log::Open(wal_dir, wal::Options{});
   if (opened.ok()) log = std::move(*opened);
   // Under the directory's lock, beside running instances; nothing is pruned (keep all).
-  auto round = wal::SnapshotAndPrune(db_path, wal_id, out_dir, log.get(),
+  auto round = wal::SnapshotAndPrune(db_path, wal_id, out_dir, wal::RecordIn(log.get()),
                                      std::numeric_limits<int>::max(), 0);
   if (!round.ok()) return Fail(round.status());
   const wal::SnapshotInfo* info = &round->snapshot;

@@ -218,7 +218,13 @@ class Journal {
   // in progress may still call the previous one).
   void SetListener(CommitListener* listener) { listener_.store(listener); }
 
+  // The log, for reading. An entry that is not the journal's (a snapshot's marker) goes through
+  // AppendBetweenBatches, never log().Append: a batch's commands are told their LSNs before its
+  // entries are written (JournalTxn::lsn), so nothing else may take one meanwhile.
   Log& log() { return *log_; }
+  // Appends `entry` to the log between two batches (waiting for the one being prepared).
+  // Thread-safe. Errors: those of Log::Append.
+  claims::StatusOr<uint64_t> AppendBetweenBatches(NewEntry entry);
   const std::string& wal_id() const { return options_.wal_id; }
   // The type-1 entries of this WAL that never committed (fixed at Open). Thread-safe.
   const AbortedRanges& aborted() const { return aborted_; }
@@ -237,6 +243,9 @@ class Journal {
 
   const JournalOptions options_;
   std::unique_ptr<Log> log_;
+  // Held by the committer from reading a batch's first LSN to its append, and by
+  // AppendBetweenBatches: no other entry takes an LSN a command was told.
+  std::mutex append_mu_;
   std::unique_ptr<claims::SqliteDatabase> db_;  // used only by the committer thread (and Open)
   AbortedRanges aborted_;                       // written by Open only
   std::atomic<uint64_t> committed_lsn_{0};

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,19 @@ struct SnapshotInfo {
   uint64_t position = 0;  // the sum of every WAL's applied LSN: the name
 };
 
+// Records a snapshot in the instance's WAL: appends the marker entry (kSnapshotEntryType) and
+// returns its LSN. For a WAL a journal writes, Journal::AppendBetweenBatches; for a log nobody
+// else writes (walctl's), RecordIn(log). Empty: the snapshot is not recorded.
+using SnapshotRecorder = std::function<claims::StatusOr<uint64_t>(NewEntry)>;
+SnapshotRecorder RecordIn(Log* log);  // nullptr: not recorded
+
 // Takes a snapshot of `db_path` into `snapshot_dir`, named by its position; `lsn` is what it
-// holds of `wal_id`. When `log` is given, the snapshot is recorded in it. Safe beside other
+// holds of `wal_id`. When `record` is given, the snapshot is recorded with it. Safe beside other
 // processes taking snapshots into the same directory (each writes its own temporary file).
 // Errors: kInternal (I/O, SQLite).
 claims::StatusOr<SnapshotInfo> TakeSnapshot(const std::string& db_path, const std::string& wal_id,
-                                            const std::string& snapshot_dir, Log* log);
+                                            const std::string& snapshot_dir,
+                                            const SnapshotRecorder& record);
 
 // Snapshots in `snapshot_dir`, oldest first.
 std::vector<std::string> ListSnapshots(const std::string& snapshot_dir);
@@ -58,8 +66,9 @@ struct SnapshotRound {
 // Errors: those of the three, kLocked when the lock is not had in time.
 claims::StatusOr<SnapshotRound> SnapshotAndPrune(const std::string& db_path,
                                                  const std::string& wal_id,
-                                                 const std::string& snapshot_dir, Log* log,
-                                                 int keep, uint64_t relay_position);
+                                                 const std::string& snapshot_dir,
+                                                 const SnapshotRecorder& record, int keep,
+                                                 uint64_t relay_position);
 
 // The wal_id a journal wrote into `wal_dir` ("wal_id" file), or "" when there is none.
 std::string ReadWalId(const std::string& wal_dir);
