@@ -36,34 +36,41 @@ bool IsCsv(const HttpRequest& request) {
 
 }  // namespace
 
-HttpResponse SubmitClaims(const ClaimRouteDeps& d, const HttpRequest& request) {
-  std::optional<DecodedClaims> decoded;
+void SubmitClaims(const ClaimRouteDeps& d, const HttpRequest& request, Reply reply) {
+  auto decoded = std::make_shared<std::optional<DecodedClaims>>();
   const auto decode = [&]() -> std::optional<HttpResponse> {
     FieldErrors errors;
     if (IsCsv(request)) {
-      decoded = DecodeClaimsCsv(request.body, &errors);
+      *decoded = DecodeClaimsCsv(request.body, &errors);
     } else {
       nlohmann::json body;
       HttpResponse problem;
       if (!ParseJsonBody(request, &body, &problem)) return problem;
-      decoded = DecodeClaimsJson(body, &errors);
+      *decoded = DecodeClaimsJson(body, &errors);
     }
-    if (!decoded) return ValidationFailed(errors);
+    if (!*decoded) return ValidationFailed(errors);
     return std::nullopt;
   };
-  return ExecuteIdempotent(*d.journal, *d.reads, *d.clock, request, decode,
-                           [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
-                             StatusOr<std::vector<Claim>> stored =
-                                 d.saga->Submit(txn, decoded->claims, request.principal.provider);
-                             if (!stored.ok()) return stored.status();
-                             if (!decoded->was_array) {
-                               return JsonResponse(201, EncodeClaim(stored->front()))
-                                   .WithHeader("Location", "/claims/" + stored->front().claim_id);
-                             }
-                             nlohmann::json list = nlohmann::json::array();
-                             for (const Claim& c : *stored) list.push_back(EncodeClaim(c));
-                             return JsonResponse(201, list);
-                           });
+  ExecuteIdempotent(
+      *d.journal, *d.reads, *d.clock, request, decode,
+      [saga = d.saga, decoded, &request](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
+        const DecodedClaims& claims = **decoded;
+        StatusOr<std::vector<Claim>> stored =
+            saga->Submit(txn, claims.claims, request.principal.provider);
+        if (!stored.ok()) return stored.status();
+        if (!claims.was_array) {
+          return JsonResponse(201, EncodeClaim(stored->front()))
+              .WithHeader("Location", "/claims/" + stored->front().claim_id);
+        }
+        nlohmann::json list = nlohmann::json::array();
+        for (const Claim& c : *stored) list.push_back(EncodeClaim(c));
+        return JsonResponse(201, list);
+      },
+      std::move(reply));
+}
+
+HttpResponse SubmitClaimsAndWait(const ClaimRouteDeps& deps, const HttpRequest& request) {
+  return WaitForAnswer([&](Reply reply) { SubmitClaims(deps, request, std::move(reply)); });
 }
 
 namespace {
@@ -177,7 +184,7 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
   return response;
 }
 
-HttpResponse ClaimAction(const ClaimRouteDeps& d, const HttpRequest& request, bool cancel) {
+void ClaimAction(const ClaimRouteDeps& d, const HttpRequest& request, bool cancel, Reply reply) {
   const std::string id = request.path_params.at("claim_id");
   if (request.principal.provider) {
     // A claim's provider never changes, so checking before the command is enough.
@@ -185,15 +192,19 @@ HttpResponse ClaimAction(const ClaimRouteDeps& d, const HttpRequest& request, bo
       std::lock_guard lock(d.reads->mu);
       return LoadVisibleClaim(*d.reads->db, request, id);
     }();
-    if (!claim.ok()) return RequestFailed(request, claim.status());
+    if (!claim.ok()) {
+      reply(RequestFailed(request, claim.status()));
+      return;
+    }
   }
-  return ExecuteIdempotent(
+  ExecuteIdempotent(
       *d.journal, *d.reads, *d.clock, request, [] { return std::nullopt; },
-      [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
-        StatusOr<Claim> claim = cancel ? d.saga->Cancel(txn, id) : d.saga->Retry(txn, id);
+      [saga = d.saga, id, cancel](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
+        StatusOr<Claim> claim = cancel ? saga->Cancel(txn, id) : saga->Retry(txn, id);
         if (!claim.ok()) return claim.status();
         return JsonResponse(202, EncodeClaim(*claim));
-      });
+      },
+      std::move(reply));
 }
 
 HttpResponse TopProviders(const ClaimRouteDeps& d, const HttpRequest& request) {
@@ -248,15 +259,19 @@ void AddClaimRoutes(const ClaimRouteDeps& deps, Router* router) {
   const auto bind = [deps](HttpResponse (*fn)(const ClaimRouteDeps&, const HttpRequest&)) {
     return [deps, fn](const HttpRequest& request) { return fn(deps, request); };
   };
-  router->Add("POST", "/claims", bind(&SubmitClaims));
+  router->AddAsync("POST", "/claims", [deps](const HttpRequest& r, Reply reply) {
+    SubmitClaims(deps, r, std::move(reply));
+  });
   router->Add("GET", "/claims", bind(&ListClaimsRoute));
   router->Add("GET", "/claims/{claim_id}", bind(&GetClaim));
   router->Add("GET", "/claims/{claim_id}/history", bind(&GetHistory));
-  router->Add("POST", "/claims/{claim_id}/cancel",
-              [deps](const HttpRequest& r) { return ClaimAction(deps, r, true); });
-  router->Add(
+  router->AddAsync("POST", "/claims/{claim_id}/cancel", [deps](const HttpRequest& r, Reply reply) {
+    ClaimAction(deps, r, true, std::move(reply));
+  });
+  router->AddAsync(
       "POST", "/claims/{claim_id}/retry",
-      [deps](const HttpRequest& r) { return ClaimAction(deps, r, false); }, RouteAccess::kOperator);
+      [deps](const HttpRequest& r, Reply reply) { ClaimAction(deps, r, false, std::move(reply)); },
+      RouteAccess::kOperator);
   router->Add("GET", "/top-provider-npis", bind(&TopProviders));
   router->Add("GET", "/saga/transitions", [](const HttpRequest&) { return SagaTable(); });
 }

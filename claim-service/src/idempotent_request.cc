@@ -66,56 +66,75 @@ StatusOr<bool> LookUp(SqliteDatabase& db, const HttpRequest& request, const std:
 
 }  // namespace
 
-HttpResponse ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, const Clock& clock,
-                               const HttpRequest& request, const RequestCheck& check,
-                               const JournalWork& work) {
+void ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, const Clock& clock,
+                       const HttpRequest& request, const RequestCheck& check, JournalWork work,
+                       Reply reply) {
   const std::optional<std::string> shown_key = request.Header("idempotency-key");
   if (shown_key && !ValidKey(*shown_key)) {
-    return ValidationFailed(
-        {{"header.Idempotency-Key", "must be 1 to 255 printable ASCII characters"}});
+    reply(ValidationFailed(
+        {{"header.Idempotency-Key", "must be 1 to 255 printable ASCII characters"}}));
+    return;
   }
   // Each provider has its own keys: one provider's key never answers with another's response.
   std::optional<std::string> key = shown_key;
   if (key && request.principal.provider) {
     key = "provider:" + *request.principal.provider + ":" + *key;
   }
-  HttpResponse response;
+  auto response = std::make_shared<HttpResponse>();
   if (key) {
     // A retry is answered from the committed keys before its body is looked at again, without
     // a trip through the journal.
     StatusOr<bool> known = [&] {
       std::lock_guard lock(reads.mu);
-      return LookUp(*reads.db, request, *key, *shown_key, &response);
+      return LookUp(*reads.db, request, *key, *shown_key, response.get());
     }();
-    if (!known.ok()) return RequestFailed(request, known.status());
-    if (*known) return response;
+    if (!known.ok()) {
+      reply(RequestFailed(request, known.status()));
+      return;
+    }
+    if (*known) {
+      reply(std::move(*response));
+      return;
+    }
   }
-  if (std::optional<HttpResponse> refused = check(); refused) return *refused;
-  const Status done = journal.Execute([&](wal::JournalTxn& txn) -> Status {
+  if (std::optional<HttpResponse> refused = check(); refused) {
+    reply(std::move(*refused));
+    return;
+  }
+  // The request stays valid until it is answered (AsyncRouteHandler), so the command and its
+  // completion may use it; everything else they use they own.
+  wal::Journal::Command command = [&request, &clock, key, shown_key, response,
+                                   work = std::move(work)](wal::JournalTxn& txn) -> Status {
     if (key) {
       // Checked again: a concurrent request with the same key may have been first.
-      StatusOr<bool> found = LookUp(txn.db(), request, *key, *shown_key, &response);
+      StatusOr<bool> found = LookUp(txn.db(), request, *key, *shown_key, response.get());
       if (!found.ok()) return found.status();
       if (*found) return Status::Ok();
     }
     StatusOr<HttpResponse> answer = work(txn);
     if (!answer.ok()) return answer.status();
-    response = std::move(*answer);
+    *response = std::move(*answer);
     if (!key) return Status::Ok();
     nlohmann::json location;
-    for (const auto& [name, value] : response.headers) {
+    for (const auto& [name, value] : response->headers) {
       if (name == "Location") location = value;
     }
     return txn.Put("idempotency_keys", {{"idempotency_key", *key},
                                         {"fingerprint", Fingerprint(request)},
-                                        {"status", response.status},
-                                        {"body", response.body},
+                                        {"status", response->status},
+                                        {"body", response->body},
                                         {"location", location},
                                         {"created_at", FormatRfc3339(clock.Now())},
                                         {"version", 1}});
-  });
-  if (!done.ok()) return RequestFailed(request, done);
-  return response;
+  };
+  journal.Submit(std::move(command),
+                 [&request, response, reply = std::move(reply)](const Status& done) {
+                   if (!done.ok()) {
+                     reply(RequestFailed(request, done));
+                   } else {
+                     reply(std::move(*response));
+                   }
+                 });
 }
 
 }  // namespace claims

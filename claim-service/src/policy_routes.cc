@@ -82,25 +82,27 @@ std::string NextLink(const ListQuery& q, const PolicyPage& page) {
   return "<" + link + ">; rel=\"next\"";
 }
 
-HttpResponse CreatePolicy(PolicyService& service, wal::Journal& journal, LockedDatabase& reads,
-                          const Clock& clock, const HttpRequest& request) {
-  std::optional<PolicyWriteRequest> decoded;
+void CreatePolicy(PolicyService& service, wal::Journal& journal, LockedDatabase& reads,
+                  const Clock& clock, const HttpRequest& request, Reply reply) {
+  auto decoded = std::make_shared<std::optional<PolicyWriteRequest>>();
   const auto decode = [&]() -> std::optional<HttpResponse> {
     nlohmann::json body;
     HttpResponse problem;
     if (!ParseJsonBody(request, &body, &problem)) return problem;
     FieldErrors errors;
-    decoded = DecodePolicyWrite(body, PolicyWrite::kCreate, &errors);
-    if (!decoded) return ValidationFailed(errors);
+    *decoded = DecodePolicyWrite(body, PolicyWrite::kCreate, &errors);
+    if (!*decoded) return ValidationFailed(errors);
     return std::nullopt;
   };
-  return ExecuteIdempotent(
-      journal, reads, clock, request, decode, [&](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
-        StatusOr<Policy> policy = service.Create(txn, decoded->fields, decoded->policy_id);
+  ExecuteIdempotent(
+      journal, reads, clock, request, decode,
+      [&service, decoded](wal::JournalTxn& txn) -> StatusOr<HttpResponse> {
+        StatusOr<Policy> policy = service.Create(txn, (*decoded)->fields, (*decoded)->policy_id);
         if (!policy.ok()) return policy.status();
         return JsonResponse(201, EncodePolicy(*policy))
             .WithHeader("Location", "/policies/" + policy->policy_id);
-      });
+      },
+      std::move(reply));
 }
 
 HttpResponse GetPolicy(PolicyService& service, const HttpRequest& request) {
@@ -195,10 +197,10 @@ void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, LockedDataba
   // Policies are the insurer's: with authentication required, any key reads them and only the
   // operator's key changes them (docs/providers.md).
   constexpr RouteAccess kOp = RouteAccess::kOperator;
-  router->Add(
+  router->AddAsync(
       "POST", "/policies",
-      [&service, &journal, &reads, &clock](const HttpRequest& request) {
-        return CreatePolicy(service, journal, reads, clock, request);
+      [&service, &journal, &reads, &clock](const HttpRequest& request, Reply reply) {
+        CreatePolicy(service, journal, reads, clock, request, std::move(reply));
       },
       kOp);
   router->Add("GET", "/policies", bind(&ListPolicies));

@@ -100,7 +100,7 @@ Status ApplyProviderSubmissions(const ClaimRouteDeps& deps,
       continue;
     }
     const HttpRequest request = AsRequest(m, *provider);
-    const HttpResponse response = SubmitClaims(deps, request);
+    const HttpResponse response = SubmitClaimsAndWait(deps, request);
     // Unavailable: the batch is tried again. Anything else refused (a 500 too: one message must
     // not hold up every provider's topics) is kept in the dead-letter topic for a re-drive.
     if (response.status == 503) return Unavailable(Reason(response));

@@ -27,6 +27,16 @@ bool IsCapture(const std::string& segment) {
 
 void Router::Add(std::string method, std::string_view pattern, RouteHandler handler,
                  RouteAccess access) {
+  AddAsync(
+      std::move(method), pattern,
+      [handler = std::move(handler)](const HttpRequest& request, const Reply& reply) {
+        reply(handler(request));
+      },
+      access);
+}
+
+void Router::AddAsync(std::string method, std::string_view pattern, AsyncRouteHandler handler,
+                      RouteAccess access) {
   routes_.push_back(
       {std::move(method), std::string(pattern), SplitPath(pattern), std::move(handler), access});
 }

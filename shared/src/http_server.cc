@@ -4,6 +4,8 @@
 #include <pistache/http.h>
 
 #include <atomic>
+#include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include <prometheus/counter.h>
@@ -54,9 +56,117 @@ struct HttpServer::State {
   prometheus::Family<prometheus::Counter>* requests = nullptr;
   prometheus::Family<prometheus::Histogram>* durations = nullptr;
   std::unique_ptr<Http::Endpoint> endpoint;
+  // Held shared by each send and exclusively while the endpoint stops: a ResponseWriter points
+  // into the endpoint's transport, so an answer that comes after the endpoint is gone (a
+  // handler that answered after the drain's deadline) is dropped instead.
+  std::shared_mutex sending;
+  bool closed = false;  // guarded by `sending`
 };
 
 namespace {
+
+// One request from its arrival to its answer. The handler's Reply owns it, so a handler may
+// answer from another thread after onRequest has returned (Pistache's ResponseWriter moves).
+class Exchange {
+ public:
+  Exchange(std::shared_ptr<HttpServer::State> state, Http::ResponseWriter writer)
+      : state_(std::move(state)), writer_(std::move(writer)) {
+    ++state_->in_flight;
+  }
+  ~Exchange() {
+    if (!answered_.load()) {
+      // A handler lost its Reply without answering: the client still gets an answer.
+      Log(LogLevel::kError, "a request handler dropped its request without answering",
+          {{"request_id", request.request_id}, {"path", request.path}});
+      Answer(ProblemFromStatus(Internal("the request was dropped without an answer")));
+    }
+  }
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  HttpRequest request;
+  std::string pattern;
+  bool close = false;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  // Sends `response` the first time; later calls are ignored. Any thread.
+  void Answer(HttpResponse response) {
+    if (answered_.exchange(true)) {
+      Log(LogLevel::kWarn, "a request was answered twice; the second answer is dropped",
+          {{"request_id", request.request_id}, {"status", response.status}});
+      return;
+    }
+    HttpServer::State& state = *state_;
+    try {
+      std::shared_lock lock(state.sending);
+      if (state.closed) {
+        Log(LogLevel::kWarn, "an answer came after the server stopped; dropped",
+            {{"request_id", request.request_id}, {"status", response.status}});
+      } else {
+        Send(std::move(response));
+      }
+    } catch (const std::exception& e) {
+      // The peer went away mid-answer, or a metric could not be recorded: nothing to answer.
+      Log(LogLevel::kWarn, "could not send the answer",
+          {{"request_id", request.request_id}, {"error", e.what()}});
+    }
+    --state.in_flight;
+  }
+
+ private:
+  void Send(HttpResponse response) {
+    HttpServer::State& state = *state_;
+    const bool close_now = close || state.draining.load();
+    auto& headers = writer_.headers();
+    if (!(response.status == 204 && response.body.empty())) {
+      headers.add(std::make_shared<NamedHeader>("Content-Type", response.content_type));
+    }
+    for (auto& [name, value] : response.headers) {
+      headers.add(std::make_shared<NamedHeader>(std::move(name), std::move(value)));
+    }
+    headers.add(std::make_shared<NamedHeader>("X-Request-Id", request.request_id));
+    if (!state.options.instance_id.empty()) {
+      headers.add(std::make_shared<NamedHeader>("X-Instance-Id", state.options.instance_id));
+    }
+    // Pistache has already put its own Connection header (Close when the request had none) in
+    // the collection, and add() does not replace: remove it first.
+    headers.remove<Http::Header::Connection>();
+    headers.add<Http::Header::Connection>(close_now ? Http::ConnectionControl::Close
+                                                    : Http::ConnectionControl::KeepAlive);
+    writer_.send(static_cast<Http::Code>(response.status), response.body);
+
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::string route = pattern.empty() ? "unmatched" : pattern;
+    state.requests
+        ->Add({{"method", request.method},
+               {"route", route},
+               {"status", std::to_string(response.status)}})
+        .Increment();
+    state.durations
+        ->Add({{"route", route}},
+              prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05, 0.1, 0.25, 0.5, 1, 2.5})
+        .Observe(seconds);
+    if (state.options.access_log) {
+      // Probes answer every few seconds (container health checks, load balancers, scrapers):
+      // their successes are logged at debug level only, so they do not bury the requests.
+      const bool probe = route == "/healthz" || route == "/readyz" || route == "/metrics";
+      Log(probe && response.status < 400 ? LogLevel::kDebug : LogLevel::kInfo, "request",
+          {{"request_id", request.request_id},
+           {"method", request.method},
+           {"path", request.path},
+           {"status", response.status},
+           {"duration_ms", seconds * 1000.0},
+           {"client", request.client},
+           {"principal", request.principal.Label()}});
+    }
+  }
+
+  std::shared_ptr<HttpServer::State> state_;
+  Http::ResponseWriter writer_;
+  std::atomic<bool> answered_{false};
+};
 
 class PistacheHandler final : public Http::Handler {
  public:
@@ -65,32 +175,16 @@ class PistacheHandler final : public Http::Handler {
   explicit PistacheHandler(std::shared_ptr<HttpServer::State> state) : state_(std::move(state)) {}
 
   void onRequest(const Http::Request& pistache_request, Http::ResponseWriter writer) override {
-    HttpServer::State& state = *state_;
-    ++state.in_flight;
-    struct InFlight {
-      std::atomic<int>& count;
-      ~InFlight() { --count; }
-    } in_flight{state.in_flight};
-    const auto started = std::chrono::steady_clock::now();
-    HttpRequest request;
-    HttpResponse response;
-    std::string pattern;
+    auto exchange = std::make_shared<Exchange>(state_, std::move(writer));
     try {
-      request = Convert(pistache_request);
-      response = Handle(&request, &pattern);
+      exchange->close = ClientAsksToClose(pistache_request);
+      exchange->request = Convert(pistache_request);
+      Handle(exchange);
     } catch (const std::exception& e) {
       // Nothing throws out of a handler: answer in our shape and keep the detail in the log.
       Log(LogLevel::kError, "unhandled exception in request handler",
-          {{"request_id", request.request_id}, {"error", e.what()}});
-      response = ProblemFromStatus(Internal(e.what()));
-    }
-    const bool close = state.draining.load() || ClientAsksToClose(pistache_request);
-    try {
-      Send(std::move(response), request.request_id, close, &writer, request, pattern, started);
-    } catch (const std::exception& e) {
-      // The peer went away mid-answer, or a metric could not be recorded: nothing to answer.
-      Log(LogLevel::kWarn, "could not send the answer",
-          {{"request_id", request.request_id}, {"error", e.what()}});
+          {{"request_id", exchange->request.request_id}, {"error", e.what()}});
+      exchange->Answer(ProblemFromStatus(Internal(e.what())));
     }
   }
 
@@ -113,79 +207,41 @@ class PistacheHandler final : public Http::Handler {
     return r;
   }
 
-  HttpResponse Handle(HttpRequest* request, std::string* pattern) const {
+  void Handle(const std::shared_ptr<Exchange>& exchange) const {
     HttpServer::State& state = *state_;
+    HttpRequest* request = &exchange->request;
     if (state.draining.load()) {
-      return Problem(503, "unavailable", "Service unavailable", "the instance is shutting down")
-          .WithHeader("Retry-After", "1");
+      exchange->Answer(
+          Problem(503, "unavailable", "Service unavailable", "the instance is shutting down")
+              .WithHeader("Retry-After", "1"));
+      return;
     }
     if (request->body.size() > state.options.max_body_bytes) {
-      return Problem(413, "payload-too-large", "Payload too large",
-                     "the body has " + std::to_string(request->body.size()) +
-                         " bytes; the limit is " + std::to_string(state.options.max_body_bytes));
+      exchange->Answer(Problem(413, "payload-too-large", "Payload too large",
+                               "the body has " + std::to_string(request->body.size()) +
+                                   " bytes; the limit is " +
+                                   std::to_string(state.options.max_body_bytes)));
+      return;
     }
     Router::Match match = state.router->Find(request);
-    if (match.handler == nullptr) return std::move(match.fallback);
-    *pattern = std::move(match.pattern);
-    if (state.options.auth) {
-      if (auto refused = state.options.auth->Authorize(request, match.access)) return *refused;
+    if (match.handler == nullptr) {
+      exchange->Answer(std::move(match.fallback));
+      return;
     }
-    return (*match.handler)(*request);
+    exchange->pattern = std::move(match.pattern);
+    if (state.options.auth) {
+      if (auto refused = state.options.auth->Authorize(request, match.access)) {
+        exchange->Answer(std::move(*refused));
+        return;
+      }
+    }
+    (*match.handler)(*request,
+                     [exchange](HttpResponse response) { exchange->Answer(std::move(response)); });
   }
 
   static bool ClientAsksToClose(const Http::Request& in) {
     auto connection = in.headers().tryGet<Http::Header::Connection>();
     return connection && connection->control() == Http::ConnectionControl::Close;
-  }
-
-  void Send(HttpResponse response, const std::string& request_id, bool close,
-            Http::ResponseWriter* writer, const HttpRequest& request, const std::string& pattern,
-            std::chrono::steady_clock::time_point started) const {
-    HttpServer::State& state = *state_;
-    auto& headers = writer->headers();
-    if (!(response.status == 204 && response.body.empty())) {
-      headers.add(std::make_shared<NamedHeader>("Content-Type", response.content_type));
-    }
-    for (auto& [name, value] : response.headers) {
-      headers.add(std::make_shared<NamedHeader>(std::move(name), std::move(value)));
-    }
-    headers.add(std::make_shared<NamedHeader>("X-Request-Id", request_id));
-    if (!state.options.instance_id.empty()) {
-      headers.add(std::make_shared<NamedHeader>("X-Instance-Id", state.options.instance_id));
-    }
-    // Pistache has already put its own Connection header (Close when the request had none) in
-    // the collection, and add() does not replace: remove it first.
-    headers.remove<Http::Header::Connection>();
-    headers.add<Http::Header::Connection>(close ? Http::ConnectionControl::Close
-                                                : Http::ConnectionControl::KeepAlive);
-    writer->send(static_cast<Http::Code>(response.status), response.body);
-
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const std::string route = pattern.empty() ? "unmatched" : pattern;
-    state.requests
-        ->Add({{"method", request.method},
-               {"route", route},
-               {"status", std::to_string(response.status)}})
-        .Increment();
-    state.durations
-        ->Add({{"route", route}},
-              prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                      0.05, 0.1, 0.25, 0.5, 1, 2.5})
-        .Observe(seconds);
-    if (state.options.access_log) {
-      // Probes answer every few seconds (container health checks, load balancers, scrapers):
-      // their successes are logged at debug level only, so they do not bury the requests.
-      const bool probe = route == "/healthz" || route == "/readyz" || route == "/metrics";
-      Log(probe && response.status < 400 ? LogLevel::kDebug : LogLevel::kInfo, "request",
-          {{"request_id", request_id},
-           {"method", request.method},
-           {"path", request.path},
-           {"status", response.status},
-           {"duration_ms", seconds * 1000.0},
-           {"client", request.client},
-           {"principal", request.principal.Label()}});
-    }
   }
 
   std::shared_ptr<HttpServer::State> state_;
@@ -247,6 +303,12 @@ void HttpServer::Shutdown(std::chrono::milliseconds drain) {
   if (state_->in_flight.load() > 0) {
     Log(LogLevel::kWarn, "shutting down with requests still in flight",
         {{"in_flight", state_->in_flight.load()}});
+  }
+  {
+    // No answer is sent from here on (the endpoint's threads may be the ones answering, so the
+    // lock is not held while they stop).
+    std::unique_lock closing(state_->sending);
+    state_->closed = true;
   }
   try {
     state_->endpoint->shutdown();

@@ -28,7 +28,10 @@ class RouterTest : public ::testing::Test {
     r.method = std::move(method);
     r.path = Router::NormalizePath(path);
     Router::Match m = router_.Find(&r);
-    return m.handler ? (*m.handler)(r) : m.fallback;
+    if (m.handler == nullptr) return m.fallback;
+    HttpResponse answered;
+    (*m.handler)(r, [&answered](HttpResponse response) { answered = std::move(response); });
+    return answered;
   }
   Router router_;
 };

@@ -302,7 +302,8 @@ Status JournalTxn::Remove(const std::string& table, nlohmann::json key_and_versi
 struct Journal::Pending {
   Command command;
   Status result;
-  bool done = false;
+  bool done = false;  // for a waiting caller (Execute); guarded by mu_
+  Done on_done;       // for a submitted command: run by the completion thread
 };
 
 namespace {
@@ -339,6 +340,7 @@ StatusOr<std::unique_ptr<Journal>> Journal::Open(const JournalOptions& options,
   CLAIMS_RETURN_IF_ERROR(WriteWalId(options.wal_dir, options.wal_id));
   CLAIMS_RETURN_IF_ERROR(journal->Recover(&r));
   journal->committer_ = std::thread([j = journal.get()] { j->CommitLoop(); });
+  journal->completer_ = std::thread([j = journal.get()] { j->CompletionLoop(); });
   return journal;
 }
 
@@ -466,6 +468,13 @@ Journal::~Journal() {
   }
   cv_.notify_all();
   if (committer_.joinable()) committer_.join();
+  // Every batch is finished now; the completion thread runs what is left of theirs, then ends.
+  {
+    std::lock_guard lock(completion_mu_);
+    completion_stopping_ = true;
+  }
+  completion_cv_.notify_all();
+  if (completer_.joinable()) completer_.join();
 }
 
 StatusOr<uint64_t> Journal::AppendBetweenBatches(NewEntry entry) {
@@ -493,11 +502,7 @@ std::vector<Status> Journal::ExecuteAll(std::vector<Command> commands) {
   }
   std::vector<Status> results(pending.size());
   std::unique_lock lock(mu_);
-  if (!failure_.ok() || stopping_) {
-    const Status refused =
-        stopping_
-            ? claims::Unavailable("the journal is shutting down")
-            : claims::Unavailable("the journal stopped after an error: " + failure_.ToString());
+  if (Status refused = RefusalLocked(); !refused.ok()) {
     for (Status& r : results) r = refused;
     return results;
   }
@@ -506,6 +511,53 @@ std::vector<Status> Journal::ExecuteAll(std::vector<Command> commands) {
   cv_.wait(lock, [&] { return pending.empty() || pending.back()->done; });
   for (size_t i = 0; i < pending.size(); ++i) results[i] = pending[i]->result;
   return results;
+}
+
+Status Journal::RefusalLocked() const {
+  if (stopping_) return claims::Unavailable("the journal is shutting down");
+  if (!failure_.ok()) {
+    return claims::Unavailable("the journal stopped after an error: " + failure_.ToString());
+  }
+  return Status::Ok();
+}
+
+void Journal::Submit(Command command, Done done) {
+  auto pending = std::make_shared<Pending>();
+  pending->command = std::move(command);
+  pending->on_done = std::move(done);
+  Status refused;
+  {
+    std::lock_guard lock(mu_);
+    refused = RefusalLocked();
+    if (refused.ok()) queue_.push_back(pending);
+  }
+  if (!refused.ok()) {
+    pending->on_done(refused);
+    return;
+  }
+  cv_.notify_all();
+}
+
+void Journal::CompletionLoop() {
+  std::vector<std::shared_ptr<Pending>> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(completion_mu_);
+      completion_cv_.wait(lock, [&] { return completion_stopping_ || !completions_.empty(); });
+      if (completions_.empty()) return;  // stopping, nothing left
+      batch = std::move(completions_.front());
+      completions_.pop_front();
+    }
+    for (auto& p : batch) {
+      try {
+        p->on_done(p->result);
+      } catch (const std::exception& e) {
+        claims::Log(claims::LogLevel::kError, "a journal completion threw",
+                    {{"wal_dir", options_.wal_dir}, {"error", e.what()}});
+      }
+    }
+    batch.clear();
+  }
 }
 
 void Journal::CommitLoop() {
@@ -520,11 +572,27 @@ void Journal::CommitLoop() {
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
     CommitBatch(batch);
+    std::vector<std::shared_ptr<Pending>> submitted;
+    bool waited = false;
     {
       std::lock_guard lock(mu_);
-      for (auto& p : batch) p->done = true;
+      for (auto& p : batch) {
+        if (p->on_done) {
+          submitted.push_back(std::move(p));
+        } else {
+          p->done = true;
+          waited = true;
+        }
+      }
     }
-    cv_.notify_all();
+    if (waited) cv_.notify_all();
+    if (!submitted.empty()) {
+      {
+        std::lock_guard lock(completion_mu_);
+        completions_.push_back(std::move(submitted));
+      }
+      completion_cv_.notify_one();
+    }
     batch.clear();
   }
 }

@@ -25,8 +25,10 @@ struct ClaimRouteDeps {
 // Registers the claim routes. Everything `deps` points to must outlive the router.
 void AddClaimRoutes(const ClaimRouteDeps& deps, Router* router);
 
-// POST /claims itself, for other ways in (a provider's topic): the same decoding, validation,
-// idempotency and answer.
-HttpResponse SubmitClaims(const ClaimRouteDeps& deps, const HttpRequest& request);
+// POST /claims itself: answers through `reply` once the submission is durable (or refused).
+void SubmitClaims(const ClaimRouteDeps& deps, const HttpRequest& request, Reply reply);
+// The same, waiting for the answer, for other ways in (a provider's topic): the same decoding,
+// validation, idempotency and answer.
+HttpResponse SubmitClaimsAndWait(const ClaimRouteDeps& deps, const HttpRequest& request);
 
 }  // namespace claims

@@ -20,11 +20,14 @@ using JournalWork = std::function<StatusOr<HttpResponse>(wal::JournalTxn& txn)>;
 // Validates the request; returns the problem answer when it is refused.
 using RequestCheck = std::function<std::optional<HttpResponse>()>;
 
-// Answers a known key from the store; otherwise runs `check`, then `work` as one journal
-// command, and answers with its response or the problem for its error. `clock` stamps keys.
-// `reads` is the service's read connection (committed keys are looked up there first).
-HttpResponse ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, const Clock& clock,
-                               const HttpRequest& request, const RequestCheck& check,
-                               const JournalWork& work);
+// Answers a known key from the store; otherwise runs `check`, then submits `work` as one journal
+// command and answers through `reply` with its response or the problem for its error once the
+// command is durable (from the journal's completion thread): the calling thread does not wait.
+// `work` runs on the committer thread, so it owns what it uses (the request excepted, which
+// lives until it is answered). `clock` stamps keys. `reads` is the service's read connection
+// (committed keys are looked up there first).
+void ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, const Clock& clock,
+                       const HttpRequest& request, const RequestCheck& check, JournalWork work,
+                       Reply reply);
 
 }  // namespace claims

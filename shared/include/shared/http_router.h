@@ -20,11 +20,14 @@ class Router {
   // `access` says who may call the route when authentication is required.
   void Add(std::string method, std::string_view pattern, RouteHandler handler,
            RouteAccess access = RouteAccess::kTenant);
+  // The same for a handler that answers through its Reply, possibly later.
+  void AddAsync(std::string method, std::string_view pattern, AsyncRouteHandler handler,
+                RouteAccess access = RouteAccess::kTenant);
 
   // Finds the route for request.method and request.path, fills request->path_params and returns
   // its handler and pattern; otherwise returns a 404/405 handler and "" as the pattern.
   struct Match {
-    const RouteHandler* handler = nullptr;  // null: see `fallback`
+    const AsyncRouteHandler* handler = nullptr;  // null: see `fallback`
     HttpResponse fallback;
     std::string pattern;
     RouteAccess access = RouteAccess::kOpen;  // the route's; kOpen for the fallback
@@ -47,7 +50,7 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
-    RouteHandler handler;
+    AsyncRouteHandler handler;
     RouteAccess access;
   };
   std::vector<Route> routes_;

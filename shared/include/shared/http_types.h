@@ -3,7 +3,9 @@
 #pragma once
 
 #include <functional>
+#include <future>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -60,5 +62,22 @@ struct HttpResponse {
 };
 
 using RouteHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// Sends the answer to a request. Call it once, from any thread; a second call is ignored.
+using Reply = std::function<void(HttpResponse)>;
+// A handler that may answer later, from another thread (a journal's completion thread, once a
+// write is durable): it starts the work, hands `reply` on and returns. The request it is given
+// stays valid until `reply` has been called. A handler that drops `reply` without calling it
+// gets a 500 sent for it.
+using AsyncRouteHandler = std::function<void(const HttpRequest&, Reply)>;
+
+// Runs `start` with a Reply and waits until it is called: an asynchronous handler used where
+// the caller needs the answer itself (a consumer that turns messages into requests).
+inline HttpResponse WaitForAnswer(const std::function<void(Reply)>& start) {
+  auto answer = std::make_shared<std::promise<HttpResponse>>();
+  std::future<HttpResponse> answered = answer->get_future();
+  start([answer](HttpResponse response) { answer->set_value(std::move(response)); });
+  return answered.get();
+}
 
 }  // namespace claims

@@ -20,8 +20,8 @@
 // is above the stored one) and a version-checked delete, so applying an entry twice, or an
 // older entry after a newer one, changes nothing.
 //
-// Thread-safety: Execute may be called from any thread; commands run one at a time on the
-// committer thread, several to a transaction and one WAL write (group commit).
+// Thread-safety: Execute and Submit may be called from any thread; commands run one at a time on
+// the committer thread, several to a transaction and one WAL write (group commit).
 #pragma once
 
 #include <atomic>
@@ -212,6 +212,16 @@ class Journal {
   // Runs every command as Execute would (each with its own result, usually in one transaction)
   // and returns their results in order once all are done.
   std::vector<claims::Status> ExecuteAll(std::vector<Command> commands);
+  // Queues `command` as Execute does and returns at once; `done` gets the result Execute would
+  // have returned, once the command's entry is durable and committed (or once it failed). The
+  // committer hands each finished batch to the journal's completion thread, which runs the
+  // batch's `done`s in order while the committer goes on with the next batch: keep them short
+  // and never wait in one for another command (answer a request, queue more work). When the
+  // journal refuses at once (stopped, shutting down), `done` runs on the calling thread before
+  // Submit returns. This is how a request thread hands a write over without blocking, so many
+  // requests share one group commit.
+  using Done = std::function<void(claims::Status)>;
+  void Submit(Command command, Done done);
 
   // Called on the committer thread after each commit.
   // REQUIRES: no command is running or queued while the listener is set or cleared (a commit
@@ -240,6 +250,9 @@ class Journal {
   claims::Status Recover(JournalOpenReport* report);
   void CommitLoop();
   void CommitBatch(std::vector<std::shared_ptr<Pending>>& batch);
+  void CompletionLoop();
+  // The refusal for a command queued now, or OK. REQUIRES: mu_ held.
+  claims::Status RefusalLocked() const;
 
   const JournalOptions options_;
   std::unique_ptr<Log> log_;
@@ -258,6 +271,34 @@ class Journal {
   bool stopping_ = false;
 
   std::thread committer_;
+
+  // Finished batches of submitted commands, waiting for the completion thread.
+  std::mutex completion_mu_;
+  std::condition_variable completion_cv_;
+  std::deque<std::vector<std::shared_ptr<Pending>>> completions_;
+  bool completion_stopping_ = false;
+  std::thread completer_;
 };
+
+// Submit for a command that produces a value: `done` gets what `work` returned once the command
+// committed, or the error it or the journal ended with (as Submit's `done`, on the completion
+// thread). `work` runs on the committer thread: it must own what it reads.
+template <typename T>
+void SubmitFor(Journal& journal, std::function<claims::StatusOr<T>(JournalTxn&)> work,
+               std::function<void(claims::StatusOr<T>)> done) {
+  auto out = std::make_shared<claims::StatusOr<T>>(claims::Internal("the command did not run"));
+  journal.Submit(
+      [out, work = std::move(work)](JournalTxn& txn) {
+        *out = work(txn);
+        return out->status();
+      },
+      [out, done = std::move(done)](claims::Status result) {
+        if (result.ok()) {
+          done(std::move(*out));
+        } else {
+          done(std::move(result));
+        }
+      });
+}
 
 }  // namespace wal
