@@ -140,51 +140,58 @@ void CheckEchoedPolicyId(const nlohmann::json& body, const std::string& policy_i
   }
 }
 
-HttpResponse ReplacePolicy(PolicyService& service, const HttpRequest& request) {
+void ReplacePolicy(PolicyService& service, const HttpRequest& request, Reply reply) {
   const std::string& policy_id = request.path_params.at("policy_id");
   nlohmann::json body;
   HttpResponse problem;
-  if (!ParseJsonBody(request, &body, &problem)) return problem;
+  if (!ParseJsonBody(request, &body, &problem)) return reply(std::move(problem));
   FieldErrors errors;
   auto decoded = DecodePolicyWrite(body, PolicyWrite::kReplace, &errors);
   CheckEchoedPolicyId(body, policy_id, &errors);
-  if (!errors.empty()) return ValidationFailed(errors);
-  StatusOr<Policy> policy = service.Replace(policy_id, *decoded);
-  if (!policy.ok()) return RequestFailed(request, policy.status());
-  return JsonResponse(200, EncodePolicy(*policy));
+  if (!errors.empty()) return reply(ValidationFailed(errors));
+  service.Replace(policy_id, std::move(*decoded),
+                  [&request, reply = std::move(reply)](StatusOr<Policy> policy) {
+                    if (!policy.ok()) return reply(RequestFailed(request, policy.status()));
+                    reply(JsonResponse(200, EncodePolicy(*policy)));
+                  });
 }
 
-HttpResponse PatchPolicy(PolicyService& service, const HttpRequest& request) {
+void PatchPolicy(PolicyService& service, const HttpRequest& request, Reply reply) {
   const std::string& policy_id = request.path_params.at("policy_id");
   // A JSON Patch (RFC 6902) is a list of operations, which a merge patch would read as "replace
   // the whole policy with this array": refuse it by name instead.
   const std::string type = request.Header("content-type").value_or("");
   if (type.rfind("application/json-patch+json", 0) == 0) {
-    return Problem(415, "unsupported-media-type", "Unsupported media type",
-                   "PATCH takes a JSON merge patch (RFC 7396): send the fields to change as an "
-                   "object, as application/merge-patch+json or application/json");
+    return reply(Problem(415, "unsupported-media-type", "Unsupported media type",
+                         "PATCH takes a JSON merge patch (RFC 7396): send the fields to change as "
+                         "an object, as application/merge-patch+json or application/json"));
   }
   nlohmann::json patch;
   HttpResponse problem;
-  if (!ParseJsonBody(request, &patch, &problem)) return problem;
+  if (!ParseJsonBody(request, &patch, &problem)) return reply(std::move(problem));
   FieldErrors errors;
   if (!patch.is_object()) {
     errors.push_back({"body", "must be a JSON object (a merge patch), not " + JsonTypeName(patch)});
   }
   CheckEchoedPolicyId(patch, policy_id, &errors);
-  if (!errors.empty()) return ValidationFailed(errors);
-  StatusOr<Policy> policy = service.Patch(policy_id, patch, &errors);
-  if (!errors.empty()) return ValidationFailed(errors);
-  if (!policy.ok()) return RequestFailed(request, policy.status());
-  return JsonResponse(200, EncodePolicy(*policy));
+  if (!errors.empty()) return reply(ValidationFailed(errors));
+  service.Patch(
+      policy_id, std::move(patch),
+      [&request, reply = std::move(reply)](StatusOr<Policy> policy, const FieldErrors& invalid) {
+        if (!invalid.empty()) return reply(ValidationFailed(invalid));
+        if (!policy.ok()) return reply(RequestFailed(request, policy.status()));
+        reply(JsonResponse(200, EncodePolicy(*policy)));
+      });
 }
 
-HttpResponse DeletePolicy(PolicyService& service, const HttpRequest& request) {
-  const Status deleted = service.Delete(request.path_params.at("policy_id"));
-  if (!deleted.ok()) return RequestFailed(request, deleted);
-  HttpResponse r;
-  r.status = 204;
-  return r;
+void DeletePolicy(PolicyService& service, const HttpRequest& request, Reply reply) {
+  service.Delete(request.path_params.at("policy_id"),
+                 [&request, reply = std::move(reply)](const Status& deleted) {
+                   if (!deleted.ok()) return reply(RequestFailed(request, deleted));
+                   HttpResponse r;
+                   r.status = 204;
+                   reply(std::move(r));
+                 });
 }
 
 }  // namespace
@@ -205,9 +212,15 @@ void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, LockedDataba
       kOp);
   router->Add("GET", "/policies", bind(&ListPolicies));
   router->Add("GET", "/policies/{policy_id}", bind(&GetPolicy));
-  router->Add("PUT", "/policies/{policy_id}", bind(&ReplacePolicy), kOp);
-  router->Add("PATCH", "/policies/{policy_id}", bind(&PatchPolicy), kOp);
-  router->Add("DELETE", "/policies/{policy_id}", bind(&DeletePolicy), kOp);
+  // Changes answer once they are durable, from the journal's completion thread.
+  const auto bind_async = [&service](void (*fn)(PolicyService&, const HttpRequest&, Reply)) {
+    return [&service, fn](const HttpRequest& request, Reply reply) {
+      fn(service, request, std::move(reply));
+    };
+  };
+  router->AddAsync("PUT", "/policies/{policy_id}", bind_async(&ReplacePolicy), kOp);
+  router->AddAsync("PATCH", "/policies/{policy_id}", bind_async(&PatchPolicy), kOp);
+  router->AddAsync("DELETE", "/policies/{policy_id}", bind_async(&DeletePolicy), kOp);
 }
 
 }  // namespace claims

@@ -58,37 +58,40 @@ StatusOr<Policy> PolicyService::Create(const PolicyFields& fields,
 
 StatusOr<Policy> PolicyService::Get(const std::string& policy_id) { return reads_.Get(policy_id); }
 
-StatusOr<Policy> PolicyService::Replace(const std::string& policy_id,
-                                        const PolicyWriteRequest& request) {
-  StatusOr<Policy> updated = Internal("not run");
-  const Status done = journal_.Execute([&](wal::JournalTxn& txn) -> Status {
-    int64_t position = 0;
-    StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id, &position);
-    if (!current.ok()) return current.status();
-    updated = Update(txn, *current, position, request);
-    return updated.status();
-  });
-  if (!done.ok()) return done;
-  return updated;
+void PolicyService::Replace(std::string policy_id, PolicyWriteRequest request, Done done) {
+  wal::SubmitFor<Policy>(
+      journal_,
+      [this, policy_id = std::move(policy_id),
+       request = std::move(request)](wal::JournalTxn& txn) -> StatusOr<Policy> {
+        int64_t position = 0;
+        StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id, &position);
+        if (!current.ok()) return current.status();
+        return Update(txn, *current, position, request);
+      },
+      std::move(done));
 }
 
-StatusOr<Policy> PolicyService::Patch(const std::string& policy_id, const nlohmann::json& patch,
-                                      FieldErrors* errors) {
-  StatusOr<Policy> updated = Internal("not run");
-  const Status done = journal_.Execute([&](wal::JournalTxn& txn) -> Status {
-    // Read and written in one command: a concurrent change of another field is never undone by
-    // a patch computed from an older copy.
-    int64_t position = 0;
-    StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id, &position);
-    if (!current.ok()) return current.status();
-    const auto request =
-        DecodePolicyWrite(ApplyPolicyMergePatch(*current, patch), PolicyWrite::kReplace, errors);
-    if (!request) return InvalidArgument("the patched policy is not valid");
-    updated = Update(txn, *current, position, *request);
-    return updated.status();
-  });
-  if (!done.ok()) return done;
-  return updated;
+void PolicyService::Patch(std::string policy_id, nlohmann::json patch,
+                          std::function<void(StatusOr<Policy>, const FieldErrors& errors)> done) {
+  auto errors = std::make_shared<FieldErrors>();
+  wal::SubmitFor<Policy>(
+      journal_,
+      [this, errors, policy_id = std::move(policy_id),
+       patch = std::move(patch)](wal::JournalTxn& txn) -> StatusOr<Policy> {
+        // Read and written in one command: a concurrent change of another field is never undone
+        // by a patch computed from an older copy.
+        int64_t position = 0;
+        StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id, &position);
+        if (!current.ok()) return current.status();
+        errors->clear();
+        const auto request = DecodePolicyWrite(ApplyPolicyMergePatch(*current, patch),
+                                               PolicyWrite::kReplace, errors.get());
+        if (!request) return InvalidArgument("the patched policy is not valid");
+        return Update(txn, *current, position, *request);
+      },
+      [errors, done = std::move(done)](StatusOr<Policy> patched) {
+        done(std::move(patched), *errors);
+      });
 }
 
 StatusOr<Policy> PolicyService::Update(wal::JournalTxn& txn, const Policy& current,
@@ -119,21 +122,23 @@ StatusOr<Policy> PolicyService::Update(wal::JournalTxn& txn, const Policy& curre
   return next;
 }
 
-Status PolicyService::Delete(const std::string& policy_id) {
-  return journal_.Execute([&](wal::JournalTxn& txn) -> Status {
-    StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id);
-    if (!current.ok()) return current.status();
-    StatusOr<int64_t> open = CountOpenClaims(txn.db(), policy_id);
-    if (!open.ok()) return open.status();
-    if (*open > 0) {
-      return Conflict("policy " + policy_id + " has " + std::to_string(*open) +
-                      " open claims; cancel them or wait until they finish");
-    }
-    CLAIMS_RETURN_IF_ERROR(
-        txn.Remove("policies", {{"policy_id", policy_id}, {"version", current->version + 1}}));
-    txn.Emit(Event(PolicyEventType::kDeleted, *current, clock_.Now()));
-    return Status::Ok();
-  });
+void PolicyService::Delete(std::string policy_id, std::function<void(Status)> done) {
+  journal_.Submit(
+      [this, policy_id = std::move(policy_id)](wal::JournalTxn& txn) -> Status {
+        StatusOr<Policy> current = LoadPolicy(txn.db(), policy_id);
+        if (!current.ok()) return current.status();
+        StatusOr<int64_t> open = CountOpenClaims(txn.db(), policy_id);
+        if (!open.ok()) return open.status();
+        if (*open > 0) {
+          return Conflict("policy " + policy_id + " has " + std::to_string(*open) +
+                          " open claims; cancel them or wait until they finish");
+        }
+        CLAIMS_RETURN_IF_ERROR(
+            txn.Remove("policies", {{"policy_id", policy_id}, {"version", current->version + 1}}));
+        txn.Emit(Event(PolicyEventType::kDeleted, *current, clock_.Now()));
+        return Status::Ok();
+      },
+      std::move(done));
 }
 
 StatusOr<PolicyPage> PolicyService::List(const PolicyFilter& filter, const PageRequest& page) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "test_journal.h"
 
 namespace claims {
@@ -14,6 +16,17 @@ class PolicyServiceTest : public ::testing::Test {
     store_ = std::make_unique<PolicyStore>(fixture_->reads);
     service_ = std::make_unique<PolicyService>(*fixture_->journal, *store_, clock_,
                                                EventSource{"claim-service", "test"});
+  }
+  // The asynchronous changes, waited for.
+  StatusOr<Policy> Replace(const std::string& id, const PolicyWriteRequest& change) {
+    std::promise<StatusOr<Policy>> done;
+    service_->Replace(id, change, [&done](StatusOr<Policy> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+  Status Delete(const std::string& id) {
+    std::promise<Status> done;
+    service_->Delete(id, [&done](const Status& r) { done.set_value(r); });
+    return done.get_future().get();
   }
   std::vector<OutgoingEvent> Events() {
     std::lock_guard lock(fixture_->listener.mu);
@@ -35,12 +48,12 @@ TEST_F(PolicyServiceTest, EveryChangePublishesOneEventKeyedByPolicy) {
   clock_.Advance(std::chrono::seconds(60));
   PolicyWriteRequest change{testing::PolicyFieldsFor(1), std::nullopt, std::nullopt};
   change.fields.status = PolicyStatus::kExpired;
-  StatusOr<Policy> updated = service_->Replace(created->policy_id, change);
+  StatusOr<Policy> updated = Replace(created->policy_id, change);
   ASSERT_TRUE(updated.ok());
   EXPECT_EQ(updated->version, 2);
   EXPECT_EQ(updated->updated_at, "2026-01-01T00:01:00.000Z");
   EXPECT_EQ(updated->created_at, created->created_at);
-  ASSERT_TRUE(service_->Delete(created->policy_id).ok());
+  ASSERT_TRUE(Delete(created->policy_id).ok());
 
   ASSERT_EQ(Events().size(), 3u);
   EXPECT_EQ(Events()[0].topic, "policy-created");
@@ -56,7 +69,7 @@ TEST_F(PolicyServiceTest, StaleExpectedVersionIsAConflictAndPublishesNothing) {
   StatusOr<Policy> created = service_->Create(testing::PolicyFieldsFor(1));
   ASSERT_TRUE(created.ok());
   PolicyWriteRequest change{testing::PolicyFieldsFor(1), std::nullopt, 7};
-  const auto result = service_->Replace(created->policy_id, change);
+  const auto result = Replace(created->policy_id, change);
   EXPECT_EQ(result.status().code(), StatusCode::kConflict);
   EXPECT_EQ(result.status().message(),
             "policy " + created->policy_id + " is at version 1, not 7; read it again");
@@ -97,9 +110,9 @@ TEST_F(PolicyServiceTest, EveryChangeIsInTheWalBeforeItIsVisible) {
 
 TEST_F(PolicyServiceTest, MissingPolicyIsNotFound) {
   EXPECT_EQ(service_->Get("nope").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(service_->Delete("nope").code(), StatusCode::kNotFound);
+  EXPECT_EQ(Delete("nope").code(), StatusCode::kNotFound);
   PolicyWriteRequest change{testing::PolicyFieldsFor(1), std::nullopt, std::nullopt};
-  EXPECT_EQ(service_->Replace("nope", change).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(Replace("nope", change).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(Events().empty());
 }
 

@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "fault_file_system.h"
@@ -417,6 +420,113 @@ TEST(JournalTest, ConcurrentCommandsShareCommitsAndAllLand) {
                   .ok());
   EXPECT_EQ(entries, 400u);
   EXPECT_EQ(ValueOf(dir + "/state.sqlite", "7-49"), "v7-49@1");
+}
+
+// Submit: the caller does not wait; each command's result reaches its `done` on the completion
+// thread once its entry is durable and committed, in the order the commands committed, and
+// commands submitted together share transactions (one WAL write each).
+TEST(JournalTest, SubmittedCommandsAreAnsweredInOrderOnceCommitted) {
+  const std::string dir = FreshDir("submit");
+  CreateSchema(dir + "/state.sqlite");
+  auto j = Journal::Open(OptionsFor(dir));
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  constexpr int kCommands = 300;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<int, Status>> answered;
+  std::vector<uint64_t> committed_at;  // the journal's committed LSN when each `done` ran
+  std::set<std::thread::id> done_threads;
+  for (int i = 0; i < kCommands; ++i) {
+    const std::string id = "s" + std::to_string(i);
+    // Every 10th command fails: its `done` gets its own error, the others commit.
+    (*j)->Submit(
+        [id, i](JournalTxn& txn) -> Status {
+          if (i % 10 == 9) return claims::Conflict("refused " + id);
+          return txn.Put("items", {{"item_id", id}, {"value", "v" + id}, {"version", 1}});
+        },
+        [&, i](const Status& result) {
+          std::lock_guard lock(mu);
+          answered.emplace_back(i, result);
+          committed_at.push_back((*j)->committed_lsn());
+          done_threads.insert(std::this_thread::get_id());
+          cv.notify_all();
+        });
+  }
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30),
+                            [&] { return answered.size() == static_cast<size_t>(kCommands); }));
+  }
+  for (int i = 0; i < kCommands; ++i) {
+    EXPECT_EQ(answered[i].first, i) << "answers come in submission order";
+    if (i % 10 == 9) {
+      EXPECT_EQ(answered[i].second.code(), StatusCode::kConflict);
+    } else {
+      EXPECT_TRUE(answered[i].second.ok()) << answered[i].second.ToString();
+    }
+  }
+  EXPECT_EQ(done_threads.size(), 1u) << "every done runs on the completion thread";
+  EXPECT_EQ(done_threads.count(std::this_thread::get_id()), 0u);
+  EXPECT_GT(committed_at.front(), 0u) << "answered only after its batch committed";
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "s0"), "vs0@1");
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "s9"), "");
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "s299"), "");
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "s298"), "vs298@1");
+  uint64_t entries = 0;
+  uint64_t marks = 0;
+  ASSERT_TRUE((*j)->log()
+                  .ReadFrom(1,
+                            [&](const Entry& e) {
+                              entries += e.type == kJournalEntryType;
+                              marks += e.type == kOutcomeEntryType;
+                              return true;
+                            })
+                  .ok());
+  EXPECT_EQ(entries, 270u);
+  EXPECT_LT(marks, 100u) << "300 submissions queued at once share batches (one mark each)";
+}
+
+TEST(JournalTest, SubmittedCommandsStillQueuedAtCloseAreFinishedAndAnswered) {
+  const std::string dir = FreshDir("submit_close");
+  CreateSchema(dir + "/state.sqlite");
+  std::atomic<int> ok{0};
+  {
+    auto j = Journal::Open(OptionsFor(dir));
+    ASSERT_TRUE(j.ok()) << j.status().ToString();
+    for (int i = 0; i < 100; ++i) {
+      const std::string id = "c" + std::to_string(i);
+      (*j)->Submit(
+          [id](JournalTxn& txn) {
+            return txn.Put("items", {{"item_id", id}, {"value", "v" + id}, {"version", 1}});
+          },
+          [&ok](const Status& result) { ok += result.ok() ? 1 : 0; });
+    }
+  }  // closed with commands queued
+  EXPECT_EQ(ok.load(), 100);
+  EXPECT_EQ(ValueOf(dir + "/state.sqlite", "c99"), "vc99@1");
+}
+
+TEST(JournalTest, ASubmissionToAStoppedJournalIsRefusedAtOnce) {
+  const std::string dir = FreshDir("submit_stopped");
+  CreateSchema(dir + "/state.sqlite");
+  testing::FaultFileSystem fs;
+  JournalOptions options = OptionsFor(dir);
+  options.log.fs = &fs;
+  options.log.fsync = FsyncPolicy::kAlways;
+  auto j = Journal::Open(options);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  fs.FailOperation(1, testing::Fault::kIoError);
+  EXPECT_EQ(PutItem(**j, "a", "one", 1).code(), StatusCode::kUnavailable);
+  std::optional<Status> refused;
+  std::thread::id where;
+  (*j)->Submit([](JournalTxn&) { return Status::Ok(); },
+               [&](const Status& result) {
+                 refused = result;
+                 where = std::this_thread::get_id();
+               });
+  ASSERT_TRUE(refused.has_value()) << "refused before Submit returned";
+  EXPECT_EQ(refused->code(), StatusCode::kUnavailable) << refused->ToString();
+  EXPECT_EQ(where, std::this_thread::get_id());
 }
 
 // A publisher that records what it was given and fails while `fail` is set.

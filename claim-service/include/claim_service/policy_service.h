@@ -2,6 +2,7 @@
 // journal (WAL first) with its one event, which the outbox relay publishes. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "claim_service/policy_store.h"
@@ -28,23 +29,27 @@ class PolicyService {
                           const std::optional<std::string>& policy_id = std::nullopt);
   // Errors: kNotFound.
   StatusOr<Policy> Get(const std::string& policy_id);
+  // The changes below hand their journal command over and return at once; `done` gets the
+  // result once the change is durable and committed (or refused), on the journal's completion
+  // thread (see wal::Journal::Submit).
+  using Done = std::function<void(StatusOr<Policy>)>;
   // Replaces the client fields (version + 1) with POLICY_UPDATED. When request.expected_version
   // is set it must be the stored version; without it, concurrent replaces of one policy apply
   // one after the other (last one wins). request.policy_id is not looked at: the caller checks
   // it against the path.
   // Errors: kNotFound, kConflict (expected version stale, member pair taken, coverage_amount
   // below what claims already reserved and were paid, or removed while they hold any).
-  StatusOr<Policy> Replace(const std::string& policy_id, const PolicyWriteRequest& request);
+  void Replace(std::string policy_id, PolicyWriteRequest request, Done done);
   // Applies a JSON merge patch (RFC 7396) to the stored policy and stores the result as Replace
   // would (a `version` in the patch is the precondition), reading and writing in one journal
   // command. A policy_id in the patch is not looked at: the caller checks it against the path.
   // Errors: those of Replace; kInvalidArgument when the patched policy is not valid, with every
-  // field error appended to *errors.
-  StatusOr<Policy> Patch(const std::string& policy_id, const nlohmann::json& patch,
-                         FieldErrors* errors);
+  // field error in `errors`.
+  void Patch(std::string policy_id, nlohmann::json patch,
+             std::function<void(StatusOr<Policy>, const FieldErrors& errors)> done);
   // Deletes with POLICY_DELETED carrying the policy as it was.
   // Errors: kNotFound, kConflict (the policy has open claims).
-  Status Delete(const std::string& policy_id);
+  void Delete(std::string policy_id, std::function<void(Status)> done);
   StatusOr<PolicyPage> List(const PolicyFilter& filter, const PageRequest& page);
 
  private:
