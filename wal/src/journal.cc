@@ -61,23 +61,50 @@ Status BindValue(claims::SqliteStatement* s, int index, const nlohmann::json& v,
 
 }  // namespace
 
+namespace {
+
+// A JSON string literal for `text` (escaped as nlohmann::json does).
+void AppendJsonString(std::string* out, const std::string& text) {
+  *out += nlohmann::json(text).dump();
+}
+
+}  // namespace
+
+// Written out directly rather than built as one JSON tree and dumped: the tree would copy every
+// row (a std::map per row) only to serialize and free it on the committer thread. The text is
+// the same as the tree's dump (keys in sorted order), which is what older entries hold.
 std::string EncodeJournalRecord(const JournalRecord& record) {
-  nlohmann::json changes = nlohmann::json::array();
-  for (const RowChange& c : record.changes) {
-    nlohmann::json j = {{"table", c.table}, {"row", c.row}};
-    if (c.deleted) j["deleted"] = true;
-    changes.push_back(std::move(j));
+  std::string out;
+  out.reserve(256 * (record.changes.size() + record.events.size()));
+  out += "{\"changes\":[";
+  for (size_t i = 0; i < record.changes.size(); ++i) {
+    const RowChange& c = record.changes[i];
+    if (i > 0) out += ',';
+    out += c.deleted ? "{\"deleted\":true,\"row\":" : "{\"row\":";
+    out += c.row.dump();
+    out += ",\"table\":";
+    AppendJsonString(&out, c.table);
+    out += '}';
   }
-  nlohmann::json events = nlohmann::json::array();
-  for (const claims::OutgoingEvent& e : record.events) {
-    nlohmann::json j = {
-        {"topic", e.topic}, {"key", e.key}, {"event_id", e.event_id}, {"payload", e.payload}};
-    if (!e.headers.empty()) j["headers"] = e.headers;
-    events.push_back(std::move(j));
+  out += ']';
+  if (record.db_position) out += ",\"db_position\":" + std::to_string(*record.db_position);
+  out += ",\"events\":[";
+  for (size_t i = 0; i < record.events.size(); ++i) {
+    const claims::OutgoingEvent& e = record.events[i];
+    if (i > 0) out += ',';
+    out += "{\"event_id\":";
+    AppendJsonString(&out, e.event_id);
+    if (!e.headers.empty()) out += ",\"headers\":" + nlohmann::json(e.headers).dump();
+    out += ",\"key\":";
+    AppendJsonString(&out, e.key);
+    out += ",\"payload\":";
+    AppendJsonString(&out, e.payload);
+    out += ",\"topic\":";
+    AppendJsonString(&out, e.topic);
+    out += '}';
   }
-  nlohmann::json j = {{"changes", std::move(changes)}, {"events", std::move(events)}};
-  if (record.db_position) j["db_position"] = *record.db_position;
-  return j.dump();
+  out += "]}";
+  return out;
 }
 
 StatusOr<JournalRecord> DecodeJournalRecord(std::string_view payload) {

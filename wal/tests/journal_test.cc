@@ -76,6 +76,53 @@ Status PutItem(Journal& j, const std::string& id, const std::string& value, int6
   });
 }
 
+// The record as a JSON tree, the way entries were encoded before EncodeJournalRecord wrote its
+// text directly: the two must be byte for byte the same, so entries of either kind read alike.
+std::string EncodedAsATree(const JournalRecord& record) {
+  nlohmann::json changes = nlohmann::json::array();
+  for (const RowChange& c : record.changes) {
+    nlohmann::json j = {{"table", c.table}, {"row", c.row}};
+    if (c.deleted) j["deleted"] = true;
+    changes.push_back(std::move(j));
+  }
+  nlohmann::json events = nlohmann::json::array();
+  for (const claims::OutgoingEvent& e : record.events) {
+    nlohmann::json j = {
+        {"topic", e.topic}, {"key", e.key}, {"event_id", e.event_id}, {"payload", e.payload}};
+    if (!e.headers.empty()) j["headers"] = e.headers;
+    events.push_back(std::move(j));
+  }
+  nlohmann::json j = {{"changes", std::move(changes)}, {"events", std::move(events)}};
+  if (record.db_position) j["db_position"] = *record.db_position;
+  return j.dump();
+}
+
+TEST(JournalRecordTest, EncodingIsTheJsonTreesTextAndDecodesBack) {
+  JournalRecord empty;
+  EXPECT_EQ(EncodeJournalRecord(empty), EncodedAsATree(empty));
+  JournalRecord r;
+  r.changes.push_back({"items",
+                       {{"item_id", "a\"b\\c\n"},
+                        {"value", "\u00e9t\u00e9 \u2192"},
+                        {"note", nullptr},
+                        {"version", 3}}});
+  r.changes.push_back({"items", {{"item_id", "gone"}, {"version", 9}}, true});
+  r.events.push_back({"claim-events", "key\t1", "ev-1", R"({"a":"x\"y"})", {}});
+  r.events.push_back({"policies", "k", "ev-2", "{}", {{"source", "claim-service"}, {"n", "1"}}});
+  r.db_position = 12345;
+  const std::string text = EncodeJournalRecord(r);
+  EXPECT_EQ(text, EncodedAsATree(r));
+  StatusOr<JournalRecord> back = DecodeJournalRecord(text);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->changes.size(), 2u);
+  EXPECT_EQ(back->changes[0].row, r.changes[0].row);
+  EXPECT_TRUE(back->changes[1].deleted);
+  ASSERT_EQ(back->events.size(), 2u);
+  EXPECT_EQ(back->events[0].payload, r.events[0].payload);
+  EXPECT_EQ(back->events[1].headers, r.events[1].headers);
+  EXPECT_EQ(back->db_position, 12345u);
+}
+
 TEST(JournalTest, CommittedChangeIsInTheWalAndTheDatabase) {
   const std::string dir = FreshDir("commit");
   CreateSchema(dir + "/state.sqlite");
