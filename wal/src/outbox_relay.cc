@@ -21,6 +21,8 @@ StatusOr<std::unique_ptr<OutboxRelay>> OutboxRelay::Start(Journal& journal,
   CLAIMS_RETURN_IF_ERROR(EnsureJournalTables(*relay->db_));
   StatusOr<uint64_t> position = RecordedPosition(*relay->db_, journal.wal_id());
   if (!position.ok()) return position.status();
+  relay->recorded_lsn_ = *position;
+  relay->recorded_at_ = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(relay->mu_);
     relay->published_lsn_ = *position;
@@ -143,25 +145,46 @@ Status OutboxRelay::Record(uint64_t lsn) {
   return WriteLsn(*db_, "relay_positions", journal_.wal_id(), lsn);
 }
 
+void OutboxRelay::RecordPublished(uint64_t published, bool force) {
+  if (published <= recorded_lsn_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - recorded_at_ < options_.record_interval) return;
+  recorded_at_ = now;
+  if (Status recorded = Record(published); !recorded.ok()) {
+    claims::Log(claims::LogLevel::kWarn,
+                "outbox relay cannot record its position; events after the recorded one would be "
+                "published again after a restart",
+                {{"wal_dir", journal_.log().dir()},
+                 {"recorded_lsn", recorded_lsn_},
+                 {"published_lsn", published},
+                 {"error", recorded.ToString()}});
+    return;
+  }
+  recorded_lsn_ = published;
+}
+
 void OutboxRelay::Run() {
   std::vector<Item> batch;
   std::vector<claims::OutgoingEvent> events;
   bool last_failed = false;
+  uint64_t published = recorded_lsn_;  // this thread's copy of published_lsn_
   for (;;) {
     {
       std::lock_guard lock(mu_);
-      if (stopping_ && (published_lsn_ >= committed_lsn_ || last_failed)) return;
+      if (stopping_ && (published_lsn_ >= committed_lsn_ || last_failed)) break;
     }
     batch.clear();
     events.clear();
     Status s = NextBatch(&batch);
-    if (s.ok() && batch.empty()) continue;
+    if (s.ok() && batch.empty()) {
+      RecordPublished(published, false);  // idle: the position catches up
+      continue;
+    }
     if (s.ok()) {
       for (Item& item : batch) {
         for (claims::OutgoingEvent& e : item.events) events.push_back(std::move(e));
       }
       if (!events.empty()) s = publisher_.PublishAll(events, options_.publish_timeout);
-      if (s.ok()) s = Record(batch.back().lsn);
     }
     if (!s.ok()) {
       publish_failures_.Increment();
@@ -182,12 +205,15 @@ void OutboxRelay::Run() {
     }
     last_failed = false;
     published_events_.Increment(static_cast<double>(events.size()));
+    published = std::max(published, batch.back().lsn);
     {
       std::lock_guard lock(mu_);
-      published_lsn_ = std::max(published_lsn_, batch.back().lsn);
+      published_lsn_ = std::max(published_lsn_, published);
     }
     cv_.notify_all();
+    RecordPublished(published, false);
   }
+  RecordPublished(published, true);
 }
 
 }  // namespace wal

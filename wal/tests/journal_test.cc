@@ -593,6 +593,35 @@ class FakePublisher final : public claims::EventPublisher {
   int calls = 0;
 };
 
+// The position is written at most every record_interval (each write waits for the database's
+// write lock, which the committer holds through its fsyncs), and always when the relay stops.
+TEST(OutboxRelayTest, RecordsItsPositionAtMostEveryIntervalAndWhenItStops) {
+  const std::string dir = FreshDir("relay_interval");
+  CreateSchema(dir + "/state.sqlite");
+  prometheus::Registry metrics;
+  FakePublisher publisher;
+  RelayOptions relay_options;
+  relay_options.db_path = dir + "/state.sqlite";
+  relay_options.record_interval = std::chrono::hours(1);
+  auto recorded = [&] {
+    auto db = claims::SqliteDatabase::Open(dir + "/state.sqlite");
+    StatusOr<uint64_t> lsn = OutboxRelay::RecordedPosition(**db, "test");
+    return lsn.ok() ? *lsn : uint64_t{999999};
+  };
+  uint64_t last = 0;
+  {
+    auto j = Journal::Open(OptionsFor(dir));
+    auto relay = OutboxRelay::Start(**j, publisher, relay_options, metrics);
+    ASSERT_TRUE(relay.ok());
+    for (int i = 1; i <= 3; ++i) ASSERT_TRUE(PutItem(**j, "a", "v" + std::to_string(i), i).ok());
+    last = (*j)->committed_lsn();
+    ASSERT_TRUE((*relay)->WaitPublished(last, std::chrono::seconds(10)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // idle past one wait
+    EXPECT_EQ(recorded(), 0u) << "not written within the interval";
+  }
+  EXPECT_EQ(recorded(), last) << "written when the relay stopped";
+}
+
 TEST(OutboxRelayTest, PublishesInLsnOrderAndResumesFromItsRecordedPosition) {
   const std::string dir = FreshDir("relay");
   CreateSchema(dir + "/state.sqlite");

@@ -1,5 +1,6 @@
 // OutboxRelay: publishes the events that journal entries carry, in LSN order, and records in
-// the database how far it got once the broker acknowledged (table relay_positions). Started
+// the database how far it got once the broker acknowledged (table relay_positions; at most every
+// RelayOptions::record_interval, and when idle or stopping). Started
 // after Journal::Open, it first re-reads the WAL from the recorded position (events committed
 // but not yet acknowledged before a crash), then follows the journal's commits in memory. An
 // event may be published more than once (after a crash or a failed delivery), always with the
@@ -33,6 +34,12 @@ struct RelayOptions {
   size_t max_queued_entries = 100000;  // beyond this the relay re-reads the WAL instead
   std::chrono::milliseconds publish_timeout{10000};
   std::chrono::milliseconds retry_backoff{500};
+  // How often at most the published position is written to the database. Each write takes the
+  // database's write lock, which the journal's committer holds through its fsyncs, so writing
+  // after every batch made each batch wait for a commit (tens of ms under load). A position that
+  // lags only means a restart publishes the events after it again (same ids). The position is
+  // also written when the relay is idle and when it stops.
+  std::chrono::milliseconds record_interval{100};
 };
 
 class OutboxRelay final : public CommitListener {
@@ -67,11 +74,16 @@ class OutboxRelay final : public CommitListener {
   // Fills `batch` from the WAL (from published_lsn_ + 1) or the in-memory queue.
   claims::Status NextBatch(std::vector<Item>* batch);
   claims::Status Record(uint64_t lsn);
+  // Writes `published` as the recorded position when it is newer and `force` or record_interval
+  // has passed since the last write. A failed write is logged and tried again later.
+  void RecordPublished(uint64_t published, bool force);
 
   Journal& journal_;
   claims::EventPublisher& publisher_;
   const RelayOptions options_;
-  std::unique_ptr<claims::SqliteDatabase> db_;  // used by the relay thread only
+  std::unique_ptr<claims::SqliteDatabase> db_;         // used by the relay thread only
+  uint64_t recorded_lsn_ = 0;                          // relay thread only: the position in db_
+  std::chrono::steady_clock::time_point recorded_at_;  // relay thread only
   prometheus::Counter& published_events_;
   prometheus::Counter& publish_failures_;
   prometheus::Gauge& lag_entries_;
