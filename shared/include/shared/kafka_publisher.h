@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
@@ -18,6 +19,7 @@
 typedef struct rd_kafka_s rd_kafka_t;
 // librdkafka's own name.
 typedef struct rd_kafka_message_s rd_kafka_message_t;  // NOLINT(readability-identifier-naming)
+typedef struct rd_kafka_topic_s rd_kafka_topic_t;      // NOLINT(readability-identifier-naming)
 
 namespace claims {
 
@@ -49,6 +51,8 @@ class KafkaEventPublisher final : public EventPublisher {
   void PollLoop();
 
   rd_kafka_t* producer_ = nullptr;  // set once by Create
+  // The catalog's topics, known to the client from the start (see Create).
+  std::vector<rd_kafka_topic_t*> known_topics_;
   prometheus::Counter& delivered_counter_;
   prometheus::Counter& failed_counter_;
   std::atomic<bool> stop_{false};
