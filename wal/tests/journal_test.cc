@@ -58,6 +58,14 @@ JournalOptions OptionsFor(const std::string& dir) {
   return o;
 }
 
+// The journal's WAL on `fs`, which fails the operations a test tells it to, syncing every batch.
+JournalOptions OnFaultyDisk(const std::string& dir, testing::FaultFileSystem* fs) {
+  JournalOptions o = OptionsFor(dir);
+  o.log.fs = fs;
+  o.log.fsync = FsyncPolicy::kAlways;
+  return o;
+}
+
 // The committed value of an item, or "" when absent.
 std::string ValueOf(const std::string& db_path, const std::string& id) {
   auto db = claims::SqliteDatabase::Open(db_path);
@@ -346,10 +354,7 @@ TEST(JournalTest, WalFailureAnswersTheBatchAndEveryLaterCommandUnavailable) {
   const std::string dir = FreshDir("wal_failure");
   CreateSchema(dir + "/state.sqlite");
   testing::FaultFileSystem fs;
-  JournalOptions options = OptionsFor(dir);
-  options.log.fs = &fs;
-  options.log.fsync = FsyncPolicy::kAlways;
-  auto j = Journal::Open(options);
+  auto j = Journal::Open(OnFaultyDisk(dir, &fs));
   ASSERT_TRUE(j.ok()) << j.status().ToString();
   ASSERT_TRUE(PutItem(**j, "a", "one", 1).ok());
   fs.FailOperation(2, testing::Fault::kIoError);  // the batch's write lands, its fdatasync fails
@@ -557,10 +562,7 @@ TEST(JournalTest, ASubmissionToAStoppedJournalIsRefusedAtOnce) {
   const std::string dir = FreshDir("submit_stopped");
   CreateSchema(dir + "/state.sqlite");
   testing::FaultFileSystem fs;
-  JournalOptions options = OptionsFor(dir);
-  options.log.fs = &fs;
-  options.log.fsync = FsyncPolicy::kAlways;
-  auto j = Journal::Open(options);
+  auto j = Journal::Open(OnFaultyDisk(dir, &fs));
   ASSERT_TRUE(j.ok()) << j.status().ToString();
   fs.FailOperation(1, testing::Fault::kIoError);
   EXPECT_EQ(PutItem(**j, "a", "one", 1).code(), StatusCode::kUnavailable);
