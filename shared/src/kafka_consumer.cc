@@ -91,9 +91,10 @@ OutgoingEvent DeadLetter(const KafkaMessage& message, std::string_view error) {
 namespace {
 
 void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                 rd_kafka_topic_partition_list_t* partitions, void*) {
+                 rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   rd_kafka_error_t* error = nullptr;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    static_cast<std::atomic<bool>*>(opaque)->store(true);
     error = rd_kafka_incremental_assign(rk, partitions);
   } else {
     error = rd_kafka_incremental_unassign(rk, partitions);
@@ -114,10 +115,12 @@ StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(
     const std::vector<std::string>& topics) {
   StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(ConsumerConfig(settings, group_id));
   if (!conf.ok()) return conf.status();
+  std::unique_ptr<KafkaConsumer> consumer(new KafkaConsumer());
   rd_kafka_conf_set_rebalance_cb(*conf, OnRebalance);
+  // The flag outlives the consumer object: the close thread below may outlive it.
+  rd_kafka_conf_set_opaque(*conf, consumer->assigned_.get());
   StatusOr<rd_kafka_t*> rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
   if (!rk.ok()) return rk.status();
-  std::unique_ptr<KafkaConsumer> consumer(new KafkaConsumer());
   consumer->rk_ = *rk;
   consumer->group_ = group_id;
   rd_kafka_poll_set_consumer(consumer->rk_);
@@ -142,7 +145,20 @@ KafkaConsumer::~KafkaConsumer() {
   // client to the process's exit, so a shutdown always finishes.
   auto closed = std::make_shared<std::promise<void>>();
   std::future<void> done = closed->get_future();
-  std::thread([rk = rk_, closed] {
+  std::thread([rk = rk_, closed, assigned = assigned_] {
+    // librdkafka 2.0.2 aborts in rd_kafka_destroy (rd_kafka_sticky_assignor_state_destroy:
+    // "Assertion `assignor_state' failed", librdkafka issue 4312, fixed in 2.3.0) when a
+    // cooperative-sticky member is destroyed after its group chose the assignor but before its
+    // first assignment arrived. In that window, wait (serving the group, up to 5 s) for the
+    // assignment; messages polled meanwhile are dropped unprocessed and their offsets not
+    // stored, so the group delivers them again.
+    const char* protocol = rd_kafka_rebalance_protocol(rk);
+    if (protocol != nullptr && std::string_view(protocol) == "COOPERATIVE") {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (!assigned->load() && std::chrono::steady_clock::now() < deadline) {
+        if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100)) rd_kafka_message_destroy(m);
+      }
+    }
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
     closed->set_value();

@@ -99,6 +99,8 @@ class KafkaConsumer {
   std::string group_;
   // Subscribed by pattern: no matching topic yet is normal (no provider yet), not a warning.
   bool by_pattern_ = false;
+  // Set by the rebalance callback on the first assignment (see the destructor).
+  std::shared_ptr<std::atomic<bool>> assigned_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 // What a service does with a polled batch: decode and validate each message, apply the valid
