@@ -105,8 +105,9 @@ shown=$(ctlk dlq show late-claim.submitted "$(jq -r '.[0].offset' <<<"$dead")" \
 grep -q "from   late-claim.submitted/" <<<"$shown" || fail "dlq show: $shown"
 if ctlk dlq redrive late-claim.submitted >/dev/null 2>&1; then fail "redrive with no selection"; fi
 late_key=$(ctl --json provider add late | jq -r .api_key)
-ctlk dlq redrive late-claim.submitted --key late-1 | grep -q "1 of 1 dead letter re-driven" ||
-  fail "the re-drive did not say it re-drove one"
+redriven=$(ctlk dlq redrive late-claim.submitted --key late-1) || fail "the re-drive failed"
+grep -q "1 of 1 dead letter re-driven" <<<"$redriven" ||
+  fail "the re-drive did not say it re-drove one: $redriven"
 ctlk dlq redrive late-claim.submitted --all >/dev/null || fail "the second re-drive failed"
 late_status=""
 for _ in $(seq 1 300); do

@@ -20,8 +20,8 @@ for _ in $(seq 1 60); do
     sed -n 's/^[Xx]-[Ii]nstance-[Ii]d: //p')
   seen="$seen $id"
 done
-echo "$seen" | grep -qw claim-1 || fail "claim-1 never answered:$seen"
-echo "$seen" | grep -qw claim-2 || fail "claim-2 never answered:$seen"
+grep -qw claim-1 <<<"$seen" || fail "claim-1 never answered:$seen"
+grep -qw claim-2 <<<"$seen" || fail "claim-2 never answered:$seen"
 
 # One database: every policy created through either instance reads back through either.
 for n in $(seq 1 10); do
@@ -69,8 +69,8 @@ for c in "${claims[@]}"; do
   done < <(curl -s "http://127.0.0.1:$port/claims/$c/history" |
     jq -r '.history[] | "\(.seq) \(.wal.wal_id) \(.wal.lsn)"')
 done
-echo "$wals" | grep -qw claim-service/claim-1 || fail "no step was taken by claim-1:$wals"
-echo "$wals" | grep -qw claim-service/claim-2 || fail "no step was taken by claim-2:$wals"
+grep -qw claim-service/claim-1 <<<"$wals" || fail "no step was taken by claim-1:$wals"
+grep -qw claim-service/claim-2 <<<"$wals" || fail "no step was taken by claim-2:$wals"
 for _ in $(seq 1 6); do
   ledger=$(curl -s "http://127.0.0.1:$port/claims/${claims[0]}/payments" | jq -r '.payments[0].ledger.status')
   [ "$ledger" = SETTLED ] || fail "GET /claims/{id}/payments: the ledger says '$ledger', not SETTLED"
@@ -85,8 +85,8 @@ grep -q "claim-service (pid $victim) exited" "$log" || fail "run_stack did not r
 kill -0 "$stack" 2>/dev/null || fail "the stack stopped when one claim-service instance died"
 for _ in $(seq 1 20); do
   out=$(curl -s -D - -o /dev/null "http://127.0.0.1:$port/healthz" | tr -d '\r')
-  echo "$out" | grep -q "^HTTP/1.1 200" || fail "/healthz failed after the kill: $out"
-  echo "$out" | grep -qi "^x-instance-id: claim-2" || fail "an answer not from claim-2: $out"
+  grep -q "^HTTP/1.1 200" <<<"$out" || fail "/healthz failed after the kill: $out"
+  grep -qi "^x-instance-id: claim-2" <<<"$out" || fail "an answer not from claim-2: $out"
 done
 
 kill -TERM "$stack"
