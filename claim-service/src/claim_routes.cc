@@ -76,21 +76,20 @@ HttpResponse SubmitClaimsAndWait(const ClaimRouteDeps& deps, const HttpRequest& 
 namespace {
 
 HttpResponse GetClaim(const ClaimRouteDeps& d, const HttpRequest& request) {
-  std::lock_guard lock(d.reads->mu);
-  StatusOr<Claim> claim =
-      LoadVisibleClaim(*d.reads->db, request, request.path_params.at("claim_id"));
+  const ReadConnections::Lease db = d.reads->Acquire();
+  StatusOr<Claim> claim = LoadVisibleClaim(*db, request, request.path_params.at("claim_id"));
   if (!claim.ok()) return RequestFailed(request, claim.status());
   return JsonResponse(200, EncodeClaim(*claim));
 }
 
 HttpResponse GetHistory(const ClaimRouteDeps& d, const HttpRequest& request) {
-  std::lock_guard lock(d.reads->mu);
+  const ReadConnections::Lease db = d.reads->Acquire();
   const std::string& id = request.path_params.at("claim_id");
   if (request.principal.provider) {
-    StatusOr<Claim> claim = LoadVisibleClaim(*d.reads->db, request, id);
+    StatusOr<Claim> claim = LoadVisibleClaim(*db, request, id);
     if (!claim.ok()) return RequestFailed(request, claim.status());
   }
-  StatusOr<std::vector<ClaimHistoryEntry>> history = LoadClaimHistory(*d.reads->db, id);
+  StatusOr<std::vector<ClaimHistoryEntry>> history = LoadClaimHistory(*db, id);
   if (!history.ok()) return RequestFailed(request, history.status());
   return JsonResponse(200, {{"claim_id", id}, {"history", EncodeHistory(*history)}});
 }
@@ -159,8 +158,8 @@ HttpResponse ListClaimsRoute(const ClaimRouteDeps& d, const HttpRequest& request
     filter.provider = request.principal.provider;
   }
   StatusOr<std::vector<Claim>> page = [&] {
-    std::lock_guard lock(d.reads->mu);
-    return ListClaims(*d.reads->db, filter, offset, limit);
+    const ReadConnections::Lease db = d.reads->Acquire();
+    return ListClaims(*db, filter, offset, limit);
   }();
   if (!page.ok()) return RequestFailed(request, page.status());
   nlohmann::json list = nlohmann::json::array();
@@ -189,8 +188,8 @@ void ClaimAction(const ClaimRouteDeps& d, const HttpRequest& request, bool cance
   if (request.principal.provider) {
     // A claim's provider never changes, so checking before the command is enough.
     StatusOr<Claim> claim = [&] {
-      std::lock_guard lock(d.reads->mu);
-      return LoadVisibleClaim(*d.reads->db, request, id);
+      const ReadConnections::Lease db = d.reads->Acquire();
+      return LoadVisibleClaim(*db, request, id);
     }();
     if (!claim.ok()) {
       reply(RequestFailed(request, claim.status()));
@@ -221,8 +220,8 @@ HttpResponse TopProviders(const ClaimRouteDeps& d, const HttpRequest& request) {
         .WithHeader("Retry-After", std::to_string(retry_after.count()));
   }
   StatusOr<std::vector<ProviderTotal>> top = [&] {
-    std::lock_guard lock(d.reads->mu);
-    return TopProviderNpis(*d.reads->db, 10, request.principal.provider);
+    const ReadConnections::Lease db = d.reads->Acquire();
+    return TopProviderNpis(*db, 10, request.principal.provider);
   }();
   if (!top.ok()) return RequestFailed(request, top.status());
   nlohmann::json list = nlohmann::json::array();

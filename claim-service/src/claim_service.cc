@@ -32,7 +32,7 @@ namespace {
 // Looks at claims whose retry time or deadline has come, every `tick`, on its own thread.
 class SagaClock {
  public:
-  SagaClock(wal::Journal& journal, SagaOrchestrator& saga, std::shared_ptr<LockedDatabase> reads,
+  SagaClock(wal::Journal& journal, SagaOrchestrator& saga, std::shared_ptr<ReadConnections> reads,
             const Clock& clock, std::chrono::milliseconds tick)
       : journal_(journal), saga_(saga), reads_(std::move(reads)), clock_(clock), tick_(tick) {
     thread_ = std::thread([this] { Run(); });
@@ -58,8 +58,8 @@ class SagaClock {
   void Tick() {
     const int64_t now_us = UnixMicros(clock_.Now());
     StatusOr<std::vector<std::string>> due = [&] {
-      std::lock_guard lock(reads_->mu);
-      return DueClaimIds(*reads_->db, now_us, 2000);
+      const ReadConnections::Lease db = reads_->Acquire();
+      return DueClaimIds(*db, now_us, 2000);
     }();
     if (!due.ok()) {
       Log(LogLevel::kWarn, "saga clock cannot read due claims",
@@ -82,7 +82,7 @@ class SagaClock {
 
   wal::Journal& journal_;
   SagaOrchestrator& saga_;
-  std::shared_ptr<LockedDatabase> reads_;
+  std::shared_ptr<ReadConnections> reads_;
   const Clock& clock_;
   const std::chrono::milliseconds tick_;
   std::mutex mu_;
@@ -126,7 +126,7 @@ namespace {
 
 // claims_saga_claims{state}: the claims in each state, counted in the database when /metrics is
 // read (every state answered, 0 for none). A failed count leaves the last figures.
-std::function<void()> ClaimsByStateGauges(std::shared_ptr<LockedDatabase> reads,
+std::function<void()> ClaimsByStateGauges(std::shared_ptr<ReadConnections> reads,
                                           prometheus::Registry& metrics) {
   auto& family = prometheus::BuildGauge()
                      .Name("claims_saga_claims")
@@ -139,8 +139,8 @@ std::function<void()> ClaimsByStateGauges(std::shared_ptr<LockedDatabase> reads,
   }
   return [reads = std::move(reads), gauges = std::move(gauges)] {
     StatusOr<std::map<std::string, int64_t>> counts = [&] {
-      std::lock_guard lock(reads->mu);
-      return CountClaimsByState(*reads->db);
+      const ReadConnections::Lease db = reads->Acquire();
+      return CountClaimsByState(*db);
     }();
     if (!counts.ok()) return;
     for (const auto& [state, gauge] : gauges) {
@@ -194,6 +194,8 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
                                            config.snapshots_keep};
   storage_config.retention =
       ClaimServiceRetention(config.idempotency_key_ttl, config.processed_event_ttl);
+  // One read connection per HTTP thread, and two for the consumers and the background work.
+  storage_config.read_connections = config.http.threads + 2;
   StatusOr<std::unique_ptr<wal::ServiceStorage>> storage =
       wal::ServiceStorage::Open(storage_config, parts->metrics);
   if (!storage.ok()) return storage.status();
@@ -265,8 +267,8 @@ StatusOr<std::unique_ptr<ClaimService>> ClaimService::Start(const ClaimServiceCo
   http.auth =
       std::make_shared<ApiKeyAuthenticator>(config.auth.mode, config.auth.operator_key,
                                             [reads = store.reads()](const std::string& key_id) {
-                                              std::lock_guard lock(reads->mu);
-                                              return LoadApiKey(*reads->db, key_id);
+                                              const ReadConnections::Lease db = reads->Acquire();
+                                              return LoadApiKey(*db, key_id);
                                             });
   StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Start(parts->router, http, parts->metrics);

@@ -66,7 +66,7 @@ StatusOr<bool> LookUp(SqliteDatabase& db, const HttpRequest& request, const std:
 
 }  // namespace
 
-void ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, const Clock& clock,
+void ExecuteIdempotent(wal::Journal& journal, ReadConnections& reads, const Clock& clock,
                        const HttpRequest& request, const RequestCheck& check, JournalWork work,
                        Reply reply) {
   const std::optional<std::string> shown_key = request.Header("idempotency-key");
@@ -85,8 +85,8 @@ void ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, const Clock
     // A retry is answered from the committed keys before its body is looked at again, without
     // a trip through the journal.
     StatusOr<bool> known = [&] {
-      std::lock_guard lock(reads.mu);
-      return LookUp(*reads.db, request, *key, *shown_key, response.get());
+      const ReadConnections::Lease db = reads.Acquire();
+      return LookUp(*db, request, *key, *shown_key, response.get());
     }();
     if (!known.ok()) {
       reply(RequestFailed(request, known.status()));

@@ -9,12 +9,12 @@
 namespace claims {
 namespace {
 
-HttpResponse ClaimPayments(const std::shared_ptr<LockedDatabase>& reads,
+HttpResponse ClaimPayments(const std::shared_ptr<ReadConnections>& reads,
                            const PaymentLookupSettings& settings, const HttpRequest& request) {
   const std::string& claim_id = request.path_params.at("claim_id");
   {
-    std::lock_guard lock(reads->mu);
-    StatusOr<Claim> claim = LoadClaim(*reads->db, claim_id);
+    const ReadConnections::Lease db = reads->Acquire();
+    StatusOr<Claim> claim = LoadClaim(*db, claim_id);
     if (!claim.ok()) return RequestFailed(request, claim.status());
   }
   std::vector<std::string> headers;
@@ -54,7 +54,7 @@ HttpResponse ClaimPayments(const std::shared_ptr<LockedDatabase>& reads,
 
 }  // namespace
 
-void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads,
+void AddPaymentRoutes(const std::shared_ptr<ReadConnections>& reads,
                       const PaymentLookupSettings& settings, Router* router) {
   router->Add(
       "GET", "/claims/{claim_id}/payments",

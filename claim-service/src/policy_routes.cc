@@ -82,7 +82,7 @@ std::string NextLink(const ListQuery& q, const PolicyPage& page) {
   return "<" + link + ">; rel=\"next\"";
 }
 
-void CreatePolicy(PolicyService& service, wal::Journal& journal, LockedDatabase& reads,
+void CreatePolicy(PolicyService& service, wal::Journal& journal, ReadConnections& reads,
                   const Clock& clock, const HttpRequest& request, Reply reply) {
   auto decoded = std::make_shared<std::optional<PolicyWriteRequest>>();
   const auto decode = [&]() -> std::optional<HttpResponse> {
@@ -196,7 +196,7 @@ void DeletePolicy(PolicyService& service, const HttpRequest& request, Reply repl
 
 }  // namespace
 
-void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, LockedDatabase& reads,
+void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, ReadConnections& reads,
                      const Clock& clock, Router* router) {
   const auto bind = [&service](HttpResponse (*fn)(PolicyService&, const HttpRequest&)) {
     return [&service, fn](const HttpRequest& request) { return fn(service, request); };

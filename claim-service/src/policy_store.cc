@@ -125,13 +125,13 @@ StatusOr<Policy> LoadPolicy(SqliteDatabase& db, const std::string& policy_id, in
 }
 
 StatusOr<Policy> PolicyStore::Get(const std::string& policy_id) {
-  std::lock_guard lock(db_->mu);
-  return LoadPolicy(*db_->db, policy_id);
+  const ReadConnections::Lease db = db_->Acquire();
+  return LoadPolicy(*db, policy_id);
 }
 
 StatusOr<PolicyPage> PolicyStore::List(const PolicyFilter& filter, const PageRequest& page) {
-  std::lock_guard lock(db_->mu);
-  SqliteDatabase& db = *db_->db;
+  const ReadConnections::Lease lease = db_->Acquire();
+  SqliteDatabase& db = *lease;
   // One statement for every filter combination: a NULL parameter matches everything.
   StatusOr<SqliteStatement*> s =
       db.Prepare(std::string("SELECT ") + kColumns +
@@ -170,10 +170,6 @@ StatusOr<PolicyPage> PolicyStore::List(const PolicyFilter& filter, const PageReq
   return out;
 }
 
-Status PolicyStore::Ping() {
-  std::lock_guard lock(db_->mu);
-  SqliteDatabase& db = *db_->db;
-  return db.Exec("SELECT 1 FROM policies LIMIT 1");
-}
+Status PolicyStore::Ping() { return db_->Acquire()->Exec("SELECT 1 FROM policies LIMIT 1"); }
 
 }  // namespace claims

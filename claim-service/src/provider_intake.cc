@@ -58,8 +58,8 @@ Status ApplyProviderSubmissions(const ClaimRouteDeps& deps,
     if (provider) {
       auto it = providers.find(*provider);
       if (it == providers.end()) {
-        std::lock_guard lock(deps.reads->mu);
-        it = providers.emplace(*provider, LoadProvider(*deps.reads->db, *provider)).first;
+        const ReadConnections::Lease db = deps.reads->Acquire();
+        it = providers.emplace(*provider, LoadProvider(*db, *provider)).first;
       }
       record = it->second;
     }

@@ -29,8 +29,8 @@ nlohmann::json EncodeProvider(const ProviderRecord& p) {
 }
 
 StatusOr<ProviderRecord> Load(const ProviderRouteDeps& d, const std::string& name) {
-  std::lock_guard lock(d.reads->mu);
-  return LoadProvider(*d.reads->db, name);
+  const ReadConnections::Lease db = d.reads->Acquire();
+  return LoadProvider(*db, name);
 }
 
 // Issues a key in one journal command (`issue` stores it: a new provider's first key, or another
@@ -108,8 +108,8 @@ HttpResponse CreateProviderRoute(const ProviderRouteDeps& d, const HttpRequest& 
 
 HttpResponse ListProvidersRoute(const ProviderRouteDeps& d, const HttpRequest& request) {
   StatusOr<std::vector<ProviderRecord>> providers = [&] {
-    std::lock_guard lock(d.reads->mu);
-    return ListProviders(*d.reads->db);
+    const ReadConnections::Lease db = d.reads->Acquire();
+    return ListProviders(*db);
   }();
   if (!providers.ok()) return RequestFailed(request, providers.status());
   nlohmann::json list = nlohmann::json::array();

@@ -45,12 +45,11 @@ TEST_F(PolicyStoreTest, StoredPolicyReadsBackEqual) {
 TEST_F(PolicyStoreTest, MemberLookupFindsThePolicy) {
   ASSERT_TRUE(Insert(MakePolicy(1)).ok());
   ASSERT_TRUE(Insert(MakePolicy(2)).ok());
-  std::lock_guard lock(fixture_->reads->mu);
-  StatusOr<Policy> found = LoadPolicyByMember(*fixture_->reads->db, "S-2", "G-1");
+  const ReadConnections::Lease db = fixture_->reads->Acquire();
+  StatusOr<Policy> found = LoadPolicyByMember(*db, "S-2", "G-1");
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(found->policy_id, "policy-2");
-  EXPECT_EQ(LoadPolicyByMember(*fixture_->reads->db, "S-2", "G-9").status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(LoadPolicyByMember(*db, "S-2", "G-9").status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(PolicyStoreTest, PositionsAreNeverReused) {
@@ -61,8 +60,8 @@ TEST_F(PolicyStoreTest, PositionsAreNeverReused) {
                     return txn.Remove("policies", {{"policy_id", "policy-2"}, {"version", 2}});
                   })
                   .ok());
-  std::lock_guard lock(fixture_->reads->mu);
-  EXPECT_EQ(*NextPolicyPosition(*fixture_->reads->db), 3);
+  const ReadConnections::Lease db = fixture_->reads->Acquire();
+  EXPECT_EQ(*NextPolicyPosition(*db), 3);
 }
 
 TEST_F(PolicyStoreTest, PolicyWithOnlyTheSpecificationFieldsReadsBackEqual) {

@@ -61,13 +61,13 @@ class SagaOrchestratorTest : public ::testing::Test {
   }
 
   Claim Load(const std::string& id) {
-    std::lock_guard lock(fixture_->reads->mu);
-    return *LoadClaim(*fixture_->reads->db, id);
+    const ReadConnections::Lease db = fixture_->reads->Acquire();
+    return *LoadClaim(*db, id);
   }
 
   Coverage Books() {
-    std::lock_guard lock(fixture_->reads->mu);
-    return *LoadCoverage(*fixture_->reads->db, policy_id_);
+    const ReadConnections::Lease db = fixture_->reads->Acquire();
+    return *LoadCoverage(*db, policy_id_);
   }
 
   // The payment commands published since the last call, in order.
@@ -99,9 +99,9 @@ class SagaOrchestratorTest : public ::testing::Test {
   }
 
   std::vector<std::string> HistoryStates(const std::string& id) {
-    std::lock_guard lock(fixture_->reads->mu);
+    const ReadConnections::Lease db = fixture_->reads->Acquire();
     std::vector<std::string> states;
-    const auto history = LoadClaimHistory(*fixture_->reads->db, id);
+    const auto history = LoadClaimHistory(*db, id);
     for (const auto& h : *history) states.push_back(h.status);
     return states;
   }
@@ -138,9 +138,8 @@ TEST_F(SagaOrchestratorTest, ResultDedupRowsExpireAndALateRedeliveryChangesNothi
   const PaymentCommand command = Commands().at(0);
   ASSERT_TRUE(Answer(command, PaymentResultType::kPaymentSettled).ok());
   const auto processed = [&] {
-    std::lock_guard lock(fixture_->reads->mu);
-    auto s = fixture_->reads->db->Prepare(
-        "SELECT COUNT(*) FROM processed_events WHERE processed_at IS NOT NULL");
+    const ReadConnections::Lease db = fixture_->reads->Acquire();
+    auto s = db->Prepare("SELECT COUNT(*) FROM processed_events WHERE processed_at IS NOT NULL");
     (void)(*s)->Step();
     const int64_t n = (*s)->ColumnInt(0);
     (*s)->Reset();
@@ -211,8 +210,8 @@ TEST_F(SagaOrchestratorTest, EachStepRecordsItsCommandResultAndWalEntry) {
   ASSERT_TRUE(Answer(retry, PaymentResultType::kPaymentSettled).ok());
   std::vector<ClaimHistoryEntry> lines;
   {
-    std::lock_guard lock(fixture_->reads->mu);
-    lines = *LoadClaimHistory(*fixture_->reads->db, c.claim_id);
+    const ReadConnections::Lease db = fixture_->reads->Acquire();
+    lines = *LoadClaimHistory(*db, c.claim_id);
   }
   ASSERT_EQ(lines.size(), 6u);  // SUBMITTED RESERVED PAYMENT_REQUESTED x3 PAID
   const auto json_of = [](const std::string& text) {

@@ -43,8 +43,9 @@ struct JournalFixture {
     auto db = SqliteDatabase::Open(db_path);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     ASSERT_TRUE((*db)->Migrate(ClaimServiceMigrations()).ok());
-    reads = std::make_shared<LockedDatabase>();
-    reads->db = std::move(*db);
+    std::vector<std::unique_ptr<SqliteDatabase>> connections;
+    connections.push_back(std::move(*db));
+    reads = std::make_shared<ReadConnections>(std::move(connections));
     wal::JournalOptions options;
     options.wal_dir = ClaimServiceWalDir(dir, "test");
     options.wal_id = "claim-service/test";
@@ -58,7 +59,7 @@ struct JournalFixture {
   }
 
   std::string dir;
-  std::shared_ptr<LockedDatabase> reads;
+  std::shared_ptr<ReadConnections> reads;
   std::unique_ptr<wal::Journal> journal;
   RecordingListener listener;
 };

@@ -47,14 +47,14 @@ StatusOr<nlohmann::json> PaymentWithLedger(const Payment& p, PaymentGateway& gat
   return j;
 }
 
-void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads, PaymentGateway& gateway,
+void AddPaymentRoutes(const std::shared_ptr<ReadConnections>& reads, PaymentGateway& gateway,
                       Router* router) {
   router->Add(
       "GET", "/payments/{payment_id}",
       [reads, &gateway](const HttpRequest& request) {
         StatusOr<Payment> p = [&] {
-          std::lock_guard lock(reads->mu);
-          return LoadPayment(*reads->db, request.path_params.at("payment_id"));
+          const ReadConnections::Lease db = reads->Acquire();
+          return LoadPayment(*db, request.path_params.at("payment_id"));
         }();
         if (!p.ok()) return RequestFailed(request, p.status());
         StatusOr<nlohmann::json> out = PaymentWithLedger(*p, gateway);
@@ -78,8 +78,8 @@ void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads, PaymentGatew
         }
         if (!errors.empty()) return ValidationFailed(errors);
         StatusOr<std::vector<Payment>> list = [&] {
-          std::lock_guard lock(reads->mu);
-          return PaymentsOfClaim(*reads->db, claim->second);
+          const ReadConnections::Lease db = reads->Acquire();
+          return PaymentsOfClaim(*db, claim->second);
         }();
         if (!list.ok()) return RequestFailed(request, list.status());
         nlohmann::json out = nlohmann::json::array();
@@ -172,6 +172,8 @@ StatusOr<std::unique_ptr<PaymentService>> PaymentService::Start(const PaymentSer
                                            config.snapshot_interval,
                                            config.snapshots_keep};
   storage_config.retention = PaymentServiceRetention(config.processed_command_ttl);
+  // One read connection per HTTP thread, and two for the consumers and the background work.
+  storage_config.read_connections = config.http.threads + 2;
   StatusOr<std::unique_ptr<wal::ServiceStorage>> storage =
       wal::ServiceStorage::Open(storage_config, parts->metrics);
   if (!storage.ok()) return storage.status();

@@ -1,6 +1,7 @@
 #include "shared/event_schemas.h"
 
 #include <cctype>
+#include <locale>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,9 +24,21 @@ struct ParsedSchema {
   valijson::Schema schema;
 };
 
+// libstdc++'s ctype<char> fills its narrow() and widen() caches on first use of each character,
+// without a lock (GCC bug 77704). Each thread's validator compiles `pattern` regular expressions,
+// which narrow every character of the pattern: fill both caches once, before any thread can.
+void FillCharacterCaches() {
+  const auto& ctype = std::use_facet<std::ctype<char>>(std::locale());
+  for (int c = 0; c < 256; ++c) {
+    (void)ctype.narrow(static_cast<char>(c), '\0');
+    (void)ctype.widen(static_cast<char>(c));
+  }
+}
+
 // Parsed on first use, then only read (valijson validates a parsed schema from many threads).
 const std::map<std::pair<std::string, int>, std::unique_ptr<ParsedSchema>>& Parsed() {
   static const auto* parsed = [] {
+    FillCharacterCaches();
     auto* all = new std::map<std::pair<std::string, int>, std::unique_ptr<ParsedSchema>>();
     for (const SchemaText& s : AllSchemaVersions()) {
       auto p = std::make_unique<ParsedSchema>();

@@ -188,4 +188,35 @@ Status SqliteDatabase::LastError(std::string_view what) const {
   return StatusFromSqlite(db_, sqlite3_extended_errcode(db_), what);
 }
 
+StatusOr<std::shared_ptr<ReadConnections>> ReadConnections::Open(
+    std::unique_ptr<SqliteDatabase> first, const std::string& path, int count) {
+  std::vector<std::unique_ptr<SqliteDatabase>> connections;
+  connections.push_back(std::move(first));
+  for (int i = 1; i < count; ++i) {
+    StatusOr<std::unique_ptr<SqliteDatabase>> db = SqliteDatabase::Open(path);
+    if (!db.ok()) return db.status();
+    connections.push_back(std::move(*db));
+  }
+  return std::make_shared<ReadConnections>(std::move(connections));
+}
+
+ReadConnections::ReadConnections(std::vector<std::unique_ptr<SqliteDatabase>> connections)
+    : size_(static_cast<int>(connections.size())), free_(std::move(connections)) {}
+
+ReadConnections::Lease ReadConnections::Acquire() {
+  std::unique_lock lock(mu_);
+  freed_.wait(lock, [this] { return !free_.empty(); });
+  std::unique_ptr<SqliteDatabase> db = std::move(free_.back());
+  free_.pop_back();
+  return {this, std::move(db)};
+}
+
+void ReadConnections::GiveBack(std::unique_ptr<SqliteDatabase> db) {
+  {
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(db));
+  }
+  freed_.notify_one();
+}
+
 }  // namespace claims

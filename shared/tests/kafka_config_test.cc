@@ -75,5 +75,26 @@ TEST(KafkaConfigTest, ASecretValueNeverAppearsInAnError) {
   EXPECT_NE(plain.status().message().find("soon"), std::string::npos) << "not a secret: shown";
 }
 
+TEST(KafkaConfigTest, ConsumersPrefetchBoundedAndTheEnvironmentCanRaiseIt) {
+  for (const KafkaProfile profile : {KafkaProfile::kDev, KafkaProfile::kProduction}) {
+    KafkaSettings settings;
+    settings.bootstrap_servers = "127.0.0.1:9092";
+    settings.profile = profile;
+    StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(ConsumerConfig(settings, "claim-service"));
+    ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+    EXPECT_EQ(ConfValue(*conf, "queued.min.messages"), "1000");
+    EXPECT_EQ(ConfValue(*conf, "queued.max.messages.kbytes"), "1024");
+    rd_kafka_conf_destroy(*conf);
+  }
+  const char* const environment[] = {"KAFKA_PROPERTY_QUEUED_MIN_MESSAGES=100000", nullptr};
+  KafkaSettings settings;
+  settings.bootstrap_servers = "127.0.0.1:9092";
+  settings.properties = KafkaPropertiesFromEnvironment(environment);
+  StatusOr<rd_kafka_conf_t*> conf = NewKafkaConf(ConsumerConfig(settings, "claim-service"));
+  ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+  EXPECT_EQ(ConfValue(*conf, "queued.min.messages"), "100000");
+  rd_kafka_conf_destroy(*conf);
+}
+
 }  // namespace
 }  // namespace claims

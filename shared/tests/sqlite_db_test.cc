@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 namespace claims {
 namespace {
@@ -63,6 +66,46 @@ TEST(SqliteDbTest, UniqueViolationIsConflictAndTransactionRollsBack) {
   auto count = (*db)->Prepare("SELECT COUNT(*) FROM t");
   ASSERT_TRUE(*(*count)->Step());
   EXPECT_EQ((*count)->ColumnInt(0), 1);
+}
+
+TEST(SqliteDbTest, ReadConnectionsAreLeasedOneReaderAtATimeAndSeeCommittedWrites) {
+  const std::string path = TempDbPath();
+  auto writer = SqliteDatabase::Open(path);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Migrate(kMigrations).ok());
+  auto first = SqliteDatabase::Open(path);
+  ASSERT_TRUE(first.ok());
+  auto reads = ReadConnections::Open(std::move(*first), path, 2);
+  ASSERT_TRUE(reads.ok()) << reads.status().ToString();
+  ReadConnections& pool = **reads;
+  EXPECT_EQ(pool.size(), 2);
+  ASSERT_TRUE((*writer)->Exec("INSERT INTO t (name) VALUES ('committed')").ok());
+
+  const auto count = [](SqliteDatabase& db) {
+    auto s = db.Prepare("SELECT COUNT(*) FROM t");
+    EXPECT_TRUE(s.ok() && *(*s)->Step());
+    const int64_t n = (*s)->ColumnInt(0);
+    (*s)->Reset();
+    return n;
+  };
+  std::atomic<bool> third_leased{false};
+  std::thread third;
+  {
+    const ReadConnections::Lease a = pool.Acquire();
+    const ReadConnections::Lease b = pool.Acquire();  // a second reader does not wait
+    EXPECT_NE(&*a, &*b);
+    EXPECT_EQ(count(*a), 1);
+    EXPECT_EQ(count(*b), 1);
+    third = std::thread([&] {
+      const ReadConnections::Lease c = pool.Acquire();
+      third_leased = true;
+      EXPECT_EQ(count(*c), 1);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_FALSE(third_leased) << "both connections are leased: a third reader must wait";
+  }
+  third.join();
+  EXPECT_TRUE(third_leased);
 }
 
 }  // namespace

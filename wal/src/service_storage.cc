@@ -139,8 +139,10 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   CLAIMS_RETURN_IF_ERROR((*db)->Migrate(config.migrations));
   auto schema_after = (*db)->SchemaVersion();
   if (!schema_after.ok()) return schema_after.status();
-  s->reads_ = std::make_shared<claims::LockedDatabase>();
-  s->reads_->db = std::move(*db);
+  auto reads = claims::ReadConnections::Open(std::move(*db), s->database_path_,
+                                             std::max(1, config.read_connections));
+  if (!reads.ok()) return reads.status();
+  s->reads_ = std::move(*reads);
 
   JournalOptions journal_options;
   journal_options.wal_dir = s->wal_dir_;
@@ -362,15 +364,11 @@ void ServiceStorage::AddAdminRoutes(claims::Router* router) {
 }
 
 std::vector<claims::ReadinessCheck> ServiceStorage::ReadinessChecks() {
-  std::shared_ptr<claims::LockedDatabase> reads = reads_;
+  std::shared_ptr<claims::ReadConnections> reads = reads_;
   Journal* journal = journal_.get();
   claims::KafkaEventPublisher* producer = publisher_.get();
   return {
-      {"database",
-       [reads] {
-         std::lock_guard lock(reads->mu);
-         return reads->db->Exec("SELECT 1");
-       }},
+      {"database", [reads] { return reads->Acquire()->Exec("SELECT 1"); }},
       {"wal", [journal] { return journal->failure(); }},
       {"broker", [producer] { return producer->CheckBroker(std::chrono::milliseconds(1000)); }}};
 }

@@ -98,8 +98,8 @@ TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
   ASSERT_TRUE(live.ok()) << live.status().ToString();
   EXPECT_EQ((*live)->AdoptOrphans(), 1);
   {
-    std::lock_guard lock((*live)->reads()->mu);
-    auto s = (*live)->reads()->db->Prepare("SELECT item_id, value FROM items ORDER BY item_id");
+    const claims::ReadConnections::Lease db = (*live)->reads()->Acquire();
+    auto s = db->Prepare("SELECT item_id, value FROM items ORDER BY item_id");
     ASSERT_TRUE(*(*s)->Step());
     EXPECT_EQ((*s)->ColumnText(1), "from the orphan");
     EXPECT_FALSE(*(*s)->Step()) << "the batch that never committed must not apply";
@@ -222,8 +222,8 @@ TEST(ServiceStorageTest, ExpiredRowsAreRemovedThroughTheWal) {
     return all;
   };
   {
-    std::lock_guard lock((*storage)->reads()->mu);
-    EXPECT_EQ(keys(*(*storage)->reads()->db), "k9999");
+    const claims::ReadConnections::Lease db = (*storage)->reads()->Acquire();
+    EXPECT_EQ(keys(*db), "k9999");
   }
   const std::string wal_dir = (*storage)->wal_dir();
   storage->reset();

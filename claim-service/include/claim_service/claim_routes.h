@@ -17,7 +17,7 @@ namespace claims {
 struct ClaimRouteDeps {
   wal::Journal* journal;
   SagaOrchestrator* saga;
-  std::shared_ptr<LockedDatabase> reads;  // the read connection
+  std::shared_ptr<ReadConnections> reads;  // the read connection
   RateLimiter* top_providers_limit;
   const Clock* clock;
 };

@@ -26,7 +26,7 @@ using RequestCheck = std::function<std::optional<HttpResponse>()>;
 // `work` runs on the committer thread, so it owns what it uses (the request excepted, which
 // lives until it is answered). `clock` stamps keys. `reads` is the service's read connection
 // (committed keys are looked up there first).
-void ExecuteIdempotent(wal::Journal& journal, LockedDatabase& reads, const Clock& clock,
+void ExecuteIdempotent(wal::Journal& journal, ReadConnections& reads, const Clock& clock,
                        const HttpRequest& request, const RequestCheck& check, JournalWork work,
                        Reply reply);
 

@@ -21,7 +21,7 @@ struct PaymentLookupSettings {
   std::chrono::milliseconds timeout{3000};        // per URL tried
 };
 
-void AddPaymentRoutes(const std::shared_ptr<LockedDatabase>& reads,
+void AddPaymentRoutes(const std::shared_ptr<ReadConnections>& reads,
                       const PaymentLookupSettings& settings, Router* router);
 
 }  // namespace claims

@@ -8,7 +8,7 @@ namespace claims {
 
 // Registers the policy routes. POST honours Idempotency-Key (idempotent_request.h). Everything
 // passed must outlive the router.
-void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, LockedDatabase& reads,
+void AddPolicyRoutes(PolicyService& service, wal::Journal& journal, ReadConnections& reads,
                      const Clock& clock, Router* router);
 
 }  // namespace claims

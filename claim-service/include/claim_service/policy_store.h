@@ -39,7 +39,7 @@ struct PolicyPage {
 class PolicyStore {
  public:
   // `db` must be migrated (ClaimServiceMigrations()).
-  explicit PolicyStore(std::shared_ptr<LockedDatabase> db) : db_(std::move(db)) {}
+  explicit PolicyStore(std::shared_ptr<ReadConnections> db) : db_(std::move(db)) {}
 
   // Errors: kNotFound.
   StatusOr<Policy> Get(const std::string& policy_id);
@@ -48,7 +48,7 @@ class PolicyStore {
   Status Ping();
 
  private:
-  std::shared_ptr<LockedDatabase> db_;
+  std::shared_ptr<ReadConnections> db_;
 };
 
 // The stored policy and its position (creation order). Errors: kNotFound.

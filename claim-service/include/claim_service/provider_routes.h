@@ -28,7 +28,7 @@ using ProviderTopicCreator =
 
 struct ProviderRouteDeps {
   wal::Journal* journal;
-  std::shared_ptr<LockedDatabase> reads;
+  std::shared_ptr<ReadConnections> reads;
   const Clock* clock;
   ProviderTopicCreator create_topics;
 };

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -138,10 +139,48 @@ class SqliteDatabase {
   std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> statements_;
 };
 
-// A connection and the mutex that serializes its use, shared by the stores of one database.
-struct LockedDatabase {
-  std::unique_ptr<SqliteDatabase> db;  // guarded by mu
-  std::mutex mu;
+// Read connections to one database, shared by the stores and routes that only read. A reader
+// takes whichever connection is free for one read and gives it back when its lease ends, so
+// reads on different threads do not wait for each other (in WAL mode each connection reads its
+// own committed snapshot while the journal's connection writes).
+// Thread-safe; a Lease is used by the thread that took it.
+class ReadConnections {
+ public:
+  // `first` (the connection that migrated the database at `path`) and count - 1 more
+  // connections to it: `count` in all (at least 1).
+  // Errors: those of SqliteDatabase::Open.
+  static StatusOr<std::shared_ptr<ReadConnections>> Open(std::unique_ptr<SqliteDatabase> first,
+                                                         const std::string& path, int count);
+  // Over connections already open (tests: one ":memory:" database). REQUIRES: at least one.
+  explicit ReadConnections(std::vector<std::unique_ptr<SqliteDatabase>> connections);
+
+  // One connection, held until the lease ends.
+  class Lease {
+   public:
+    Lease(ReadConnections* pool, std::unique_ptr<SqliteDatabase> db)
+        : pool_(pool), db_(std::move(db)) {}
+    ~Lease() { pool_->GiveBack(std::move(db_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    SqliteDatabase& operator*() const { return *db_; }
+    SqliteDatabase* operator->() const { return db_.get(); }
+
+   private:
+    ReadConnections* pool_;
+    std::unique_ptr<SqliteDatabase> db_;
+  };
+
+  // A free connection; waits while every one is leased.
+  Lease Acquire();
+  int size() const { return size_; }
+
+ private:
+  void GiveBack(std::unique_ptr<SqliteDatabase> db);
+
+  const int size_;
+  std::mutex mu_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<SqliteDatabase>> free_;  // guarded by mu_
 };
 
 }  // namespace claims

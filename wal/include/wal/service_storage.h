@@ -1,5 +1,5 @@
 // ServiceStorage: what every service instance opens to keep state WAL-first: its database
-// (migrated, shared by the service's instances; a read connection for queries), its journal
+// (migrated, shared by the service's instances; read connections for queries), its journal
 // over its own WAL directory (replaying what the database misses), the Kafka producer and the
 // outbox relay that publishes the journal's events. claim-service and payment-service both
 // start through here, so they lay out their files and recover the same way:
@@ -53,6 +53,9 @@ struct ServiceStorageConfig {
   std::chrono::seconds adopt_interval{30};  // 0: never adopt
   std::vector<RetentionRule> retention;
   std::chrono::seconds retention_interval{60};  // how often expired rows are looked for
+  // Connections for reads (HTTP handlers, consumers' look-ups): one per thread that reads at
+  // once, so none waits for another's read.
+  int read_connections = 4;
 };
 
 class ServiceStorage {
@@ -84,7 +87,7 @@ class ServiceStorage {
   void AddAdminRoutes(claims::Router* router);
   const std::string& snapshot_dir() const { return snapshot_dir_; }
 
-  std::shared_ptr<claims::LockedDatabase> reads() const { return reads_; }
+  std::shared_ptr<claims::ReadConnections> reads() const { return reads_; }
   Journal& journal() { return *journal_; }
   claims::KafkaEventPublisher& publisher() { return *publisher_; }
   const std::string& database_path() const { return database_path_; }
@@ -108,7 +111,7 @@ class ServiceStorage {
   std::string database_path_;
   std::string wal_dir_;
   JournalOpenReport report_;
-  std::shared_ptr<claims::LockedDatabase> reads_;
+  std::shared_ptr<claims::ReadConnections> reads_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<claims::KafkaEventPublisher> publisher_;
   std::unique_ptr<OutboxRelay> relay_;
