@@ -41,11 +41,21 @@ void SubmitClaims(const ClaimRouteDeps& d, const HttpRequest& request, Reply rep
   const auto decode = [&]() -> std::optional<HttpResponse> {
     FieldErrors errors;
     if (IsCsv(request)) {
-      *decoded = DecodeClaimsCsv(request.body, &errors);
+      std::string too_large;
+      *decoded = DecodeClaimsCsv(request.body, &errors, &too_large);
+      if (!too_large.empty()) {
+        return PayloadTooLarge("the CSV body is past a limit: " + too_large + " (at most " +
+                               std::to_string(kMaxClaimsPerSubmission) + " claims per submission)");
+      }
+    } else if (!IsJsonMediaType(request.Header("content-type").value_or(""))) {
+      return Problem(415, "unsupported-media-type", "Unsupported media type",
+                     "claims are sent as application/json or text/csv");
     } else {
       nlohmann::json body;
       HttpResponse problem;
-      if (!ParseJsonBody(request, &body, &problem)) return problem;
+      JsonLimits limits;
+      limits.max_items = kMaxClaimsPerSubmission;
+      if (!ParseJsonBody(request, &body, &problem, limits)) return problem;
       *decoded = DecodeClaimsJson(body, &errors);
     }
     if (!*decoded) return ValidationFailed(errors);

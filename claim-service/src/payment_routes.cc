@@ -17,10 +17,12 @@ HttpResponse ClaimPayments(const std::shared_ptr<ReadConnections>& reads,
     StatusOr<Claim> claim = LoadClaim(*db, claim_id);
     if (!claim.ok()) return RequestFailed(request, claim.status());
   }
+  // The caller's key, under whichever header it came (both are accepted: http_api.md).
   std::vector<std::string> headers;
   if (const auto authorization = request.Header("authorization")) {
     headers.push_back("Authorization: " + *authorization);
   }
+  if (const auto api_key = request.Header("x-api-key")) headers.push_back("X-API-Key: " + *api_key);
   const std::string path = "/payments?claim_id=" + EncodeQueryComponent(claim_id);
   std::string tried;  // what each URL answered, for the 503's detail
   for (const std::string& url : settings.payment_service_urls) {

@@ -4,7 +4,9 @@
 #include <set>
 
 #include "claim_service/provider_registry.h"
+#include "shared/claim_codec.h"
 #include "shared/event_schemas.h"
+#include "shared/json_limits.h"
 #include "shared/json_log.h"
 #include "shared/topic_catalog.h"
 
@@ -92,8 +94,13 @@ Status ApplyProviderSubmissions(const ClaimRouteDeps& deps,
     }
     // The topic's contract (shared/schemas/claim-submission); the claim fields' own rules are
     // checked by the submission itself, with every error listed.
-    const nlohmann::json value = nlohmann::json::parse(m.value, nullptr, false);
-    const Status shape = value.is_discarded() ? InvalidArgument("the message is not JSON")
+    // Within the limits of POST /claims, checked before anything is parsed.
+    JsonLimits limits;
+    limits.max_items = kMaxClaimsPerSubmission;
+    std::string error;
+    bool too_large = false;
+    const nlohmann::json value = ParseBoundedJson(m.value, &error, &too_large, limits);
+    const Status shape = value.is_discarded() ? InvalidArgument("the message is " + error)
                                               : ValidateMessage(SchemaForTopic(m.topic), value);
     if (!shape.ok()) {
       dead->push_back(DeadLetter(m, shape.message()));

@@ -164,10 +164,19 @@ TEST_F(ClaimsApiTest, MetricsCountClaimsByStateAndTimeToTerminal) {
     f.terminal = testing::MetricValue(text, "claims_saga_submission_to_terminal_seconds_count");
     return f;
   };
+  // The counts are taken at most once a second (a scrape in a loop must not count each time).
+  const auto settle = [] { std::this_thread::sleep_for(std::chrono::milliseconds(1100)); };
+  settle();
   const Figures before = read();
+  const auto counted = std::chrono::steady_clock::now();
   CreatePolicy(160);
   HttpResult r = client().Post("/claims", json::array({ClaimBody(160), ClaimBody(160999)}));
   ASSERT_EQ(r.status, 201) << r.body;
+  const double again = read().total;
+  if (std::chrono::steady_clock::now() - counted < std::chrono::milliseconds(800)) {
+    EXPECT_EQ(again, before.total) << "counted again within the second";
+  }
+  settle();
   const Figures after = read();
   EXPECT_EQ(after.total, before.total + 2);
   EXPECT_EQ(after.rejected, before.rejected + 1);
@@ -392,6 +401,48 @@ TEST_F(ClaimsApiTest, HostileBodiesNeverCauseA5xx) {
     HttpResult csv = client().Send("POST", "/claims", body, {"Content-Type: text/csv"});
     EXPECT_LT(csv.status, 500) << csv.body;
   }
+}
+
+// Bodies whose decoding once cost minutes and gigabytes (an answer listing every error of
+// every row): refused before anything is built, or answered with the first 100 errors and the
+// count, and the instance keeps serving.
+TEST_F(ClaimsApiTest, HugeAndDeepBodiesAreAnsweredAtOnceWithBoundedAnswers) {
+  const json doc = json::parse(ClaimServiceOpenApi());
+  const auto post = [&](const std::string& body, const std::string& type) {
+    const auto started = std::chrono::steady_clock::now();
+    HttpResult r = client().Send("POST", "/claims", body, {"Content-Type: " + type});
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+    testing::ExpectDocumentedAnswer(doc, "POST", "/claims", r);
+    return r;
+  };
+  std::string empties = "[";
+  for (int i = 0; i < 349000; ++i) empties += i == 0 ? "{}" : ",{}";
+  empties += "]";
+  HttpResult r = post(empties, "application/json");
+  ExpectProblem(r, 413, "payload-too-large");
+  EXPECT_NE(r.Json()["detail"].get<std::string>().find("more than 10000 items"), std::string::npos)
+      << r.body;
+
+  ExpectProblem(post(std::string(100000, '[') + std::string(100000, ']'), "application/json"), 413,
+                "payload-too-large");
+
+  std::string rows = "x\n";
+  while (rows.size() < 1000000) rows += "1\n";
+  r = post(rows, "text/csv");
+  ExpectProblem(r, 413, "payload-too-large");
+  EXPECT_NE(r.Json()["detail"].get<std::string>().find("more than 10000 rows"), std::string::npos)
+      << r.body;
+
+  std::string some = "[";
+  for (int i = 0; i < 5000; ++i) some += i == 0 ? "{}" : ",{}";
+  some += "]";
+  r = post(some, "application/json");
+  ExpectProblem(r, 422, "validation-error");
+  EXPECT_EQ(r.Json()["errors"].size(), 100u);
+  EXPECT_EQ(r.Json()["error_count"], 30000);
+  EXPECT_EQ(r.Json()["detail"], "30000 fields are invalid; the first 100 are listed");
+  EXPECT_LT(r.body.size(), 20000u);
+  EXPECT_EQ(client().Get("/readyz").status, 200);
 }
 
 TEST_F(ClaimsApiTest, PaymentEventThatCannotBeUsedGoesToTheDeadLetterTopic) {

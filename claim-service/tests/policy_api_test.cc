@@ -113,13 +113,42 @@ TEST_F(PolicyApiTest, CreateGetReplaceDeleteRoundTrip) {
 }
 
 TEST_F(PolicyApiTest, MalformedJsonIs400) {
-  ExpectProblem(client().Send("POST", "/policies", "{\"policyholder_name\": ", {}), 400,
+  const std::vector<std::string> json_type = {"Content-Type: application/json"};
+  ExpectProblem(client().Send("POST", "/policies", "{\"policyholder_name\": ", json_type), 400,
                 "malformed-json");
   ExpectProblem(client().Send("POST", "/policies", "", {}), 400, "malformed-json");
   const json existing = Create(Unique());
+  ExpectProblem(client().Send("PUT", "/policies/" + existing["policy_id"].get<std::string>(),
+                              "not json", json_type),
+                400, "malformed-json");
+}
+
+// A browser sends a text/plain or form body to any site without asking first, so a web page a
+// developer visits could post to an instance with authentication off: JSON bodies are taken
+// only under a JSON media type.
+TEST_F(PolicyApiTest, JsonBodiesNeedAJsonContentType) {
+  const std::string body = PolicyBody(Unique()).dump();
+  for (const std::vector<std::string>& headers :
+       std::vector<std::vector<std::string>>{{},
+                                             {"Content-Type: text/plain;charset=UTF-8"},
+                                             {"Content-Type: application/x-www-form-urlencoded"},
+                                             {"Content-Type: multipart/form-data; boundary=x"}}) {
+    const HttpResult r = client().Send("POST", "/policies", body, headers);
+    ExpectProblem(r, 415, "unsupported-media-type");
+    EXPECT_NE(r.Json()["detail"].get<std::string>().find("application/json"), std::string::npos)
+        << r.body;
+  }
+  EXPECT_EQ(client()
+                .Send("POST", "/policies", PolicyBody(Unique()).dump(),
+                      {"Content-Type: Application/JSON; charset=utf-8"})
+                .status,
+            201);
+  const json existing = Create(Unique());
+  const std::string path = "/policies/" + existing["policy_id"].get<std::string>();
   ExpectProblem(
-      client().Send("PUT", "/policies/" + existing["policy_id"].get<std::string>(), "not json", {}),
-      400, "malformed-json");
+      client().Send("PATCH", path, R"({"status": "Expired"})", {"Content-Type: text/plain"}), 415,
+      "unsupported-media-type");
+  EXPECT_EQ(client().Patch(path, {{"status", "Expired"}}).status, 200);
 }
 
 TEST_F(PolicyApiTest, ValidationErrorsAre422ListingEveryField) {
@@ -374,7 +403,8 @@ TEST_F(PolicyApiTest, HostileInputNeverCausesA5xx) {
   // Invalid UTF-8 inside an otherwise well-formed body.
   std::string bad_utf8 = PolicyBody(Unique()).dump();
   bad_utf8.replace(bad_utf8.find("Holder"), 6, "\xff\xfe\xc3");
-  EXPECT_EQ(client().Send("POST", "/policies", bad_utf8).status, 400);
+  EXPECT_EQ(client().Send("POST", "/policies", bad_utf8, {"Content-Type: application/json"}).status,
+            400);
   for (int i = 0; i < 100; ++i) {
     std::string garbage(rng() % 200, '\0');
     for (char& ch : garbage) ch = static_cast<char>(rng() % 256);

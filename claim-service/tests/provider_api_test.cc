@@ -319,6 +319,48 @@ TEST_F(ProviderApiTest, UnusableMessageOnAProvidersTopicIsDeadLetteredWithItsErr
   EXPECT_EQ(client().Get("/healthz").status, 200);
 }
 
+// One provider's hostile messages (an array of 2,200 bad claims, whose errors once made a dead
+// letter over the broker's size limit and stalled the intake for every provider; a message
+// near that limit; a value nested 100,000 deep) are dead-lettered with bounded errors, the
+// largest as a stub, and another provider's claim published after them is still taken.
+TEST_F(ProviderApiTest, HostileMessagesAreDeadLetteredAndDoNotHoldUpAnotherProvider) {
+  CreateProvider("mu");
+  const std::string nu_key = CreateProvider("nu");
+  CreatePolicy(541);
+  std::string many = "[";
+  for (int i = 0; i < 2200; ++i) many += i == 0 ? R"({"a": 0})" : R"(,{"a": 0})";
+  many += "]";
+  Publish("mu-claim.submitted", "many", many, {});
+  Publish("mu-claim.submitted", "huge", "[\"" + std::string(990000, 'x') + "\"]", {});
+  Publish("mu-claim.submitted", "deep", std::string(100000, '[') + std::string(100000, ']'), {});
+  Publish("nu-claim.submitted", "fine", ClaimBody(541, "6666666666").dump(), {});
+
+  HttpResult list = WaitForClaims(nu_key, [](const json& l) { return !l.empty(); });
+  ASSERT_EQ(list.Json().size(), 1u) << list.body;
+  EXPECT_EQ(list.Json()[0]["provider"], "nu");
+
+  testing::TopicReader dlq(stack_->cluster->bootstrap_servers(), "mu-claim.submitted.dlq");
+  const auto read =
+      dlq.ReadUntil([](const auto& m) { return m.size() >= 3; }, std::chrono::seconds(60));
+  ASSERT_EQ(read.size(), 3u);
+  std::map<std::string, testing::ConsumedMessage> by_key;
+  for (const auto& m : read) by_key[m.key] = m;
+  const std::string& many_error = by_key["many"].headers.at("error");
+  EXPECT_LE(many_error.size(), kMaxDeadLetterErrorBytes + 64);
+  EXPECT_NE(many_error.find("fields are invalid"), std::string::npos) << many_error;
+  EXPECT_EQ(by_key["many"].value, many);
+  EXPECT_EQ(by_key["huge"].headers.at("value_dropped"), std::to_string(990004));
+  EXPECT_EQ(by_key["huge"].value, "");
+  EXPECT_NE(by_key["deep"].headers.at("error").find("nested deeper than 32 levels"),
+            std::string::npos)
+      << by_key["deep"].headers.at("error");
+
+  HttpResult letters = AsOperator("GET", "/dead-letters/mu-claim.submitted");
+  ASSERT_EQ(letters.status, 200) << letters.body.substr(0, 500);
+  EXPECT_EQ(letters.Json()["total"], 3);
+  EXPECT_EQ(client().Get("/readyz").status, 200);
+}
+
 // The console's dead letters: a claim published before its provider was registered is read over
 // HTTP with its error and origin, chosen by key and offsets, and re-driven once the provider
 // exists; re-driving it twice makes one claim.

@@ -195,7 +195,8 @@ TEST_F(SpecClientTest, PatchIsValidatedAndHonoursTheVersionPrecondition) {
   ExpectProblem(client().Patch(path, {{"policyholder_name", nullptr}}), 422, "validation-error");
   ExpectProblem(client().Patch(path, json::array({1})), 422, "validation-error");
   ExpectProblem(client().Patch(path, {{"policy_id", "another"}}), 422, "validation-error");
-  ExpectProblem(client().Send("PATCH", path, "{\"status\": ", {}), 400, "malformed-json");
+  ExpectProblem(client().Send("PATCH", path, "{\"status\": ", {"Content-Type: application/json"}),
+                400, "malformed-json");
   HttpResult json_patch = client().Patch(
       path, json::array({{{"op", "replace"}, {"path", "/status"}, {"value", "Expired"}}}),
       "application/json-patch+json");

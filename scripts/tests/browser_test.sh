@@ -62,6 +62,9 @@ paid=$(call GET "/claims/$claim/payments" | jq -r '.payments[0] | "\(.status) \(
 [ "$paid" = "SETTLED SETTLED $net_fee" ] || fail "the claim's payment and ledger entry: '$paid' (net fee $net_fee)"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$url/claims/$claim/payments")
 [ "$code" = 401 ] || fail "GET /claims/{id}/payments without a key answered $code, not 401"
+# The key under X-API-Key is forwarded as it came (it once was not: a 502).
+paid=$(curl -s "$url/claims/$claim/payments" -H "X-API-Key: $key" | jq -r '.payments[0].ledger.status')
+[ "$paid" = SETTLED ] || fail "GET /claims/{id}/payments with X-API-Key: the ledger says '$paid'"
 
 # A claim for the retry button: paid, cancelled, its refund failed (the gateway's refunds are down).
 failed=$(submit_paid)

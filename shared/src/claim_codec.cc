@@ -222,6 +222,12 @@ std::optional<DecodedClaims> DecodeClaimsJson(const nlohmann::json& body, FieldE
                      : "must be a claim object or an array of them, not " + JsonTypeName(body)});
     return std::nullopt;
   }
+  if (body.size() > kMaxClaimsPerSubmission) {
+    errors->push_back({"body", "holds " + std::to_string(body.size()) + " claims; at most " +
+                                   std::to_string(kMaxClaimsPerSubmission) +
+                                   " may be sent at once"});
+    return std::nullopt;
+  }
   out.was_array = true;
   bool ok = true;
   for (size_t i = 0; i < body.size(); ++i) {
@@ -237,9 +243,17 @@ std::optional<DecodedClaims> DecodeClaimsJson(const nlohmann::json& body, FieldE
   return out;
 }
 
-std::optional<DecodedClaims> DecodeClaimsCsv(std::string_view text, FieldErrors* errors) {
+std::optional<DecodedClaims> DecodeClaimsCsv(std::string_view text, FieldErrors* errors,
+                                             std::string* too_large) {
   std::string error;
-  std::optional<nlohmann::json> records = ParseCsvRecords(text, &error);
+  bool past_limits = false;
+  CsvLimits limits;
+  limits.max_rows = kMaxClaimsPerSubmission;
+  std::optional<nlohmann::json> records = ParseCsvRecords(text, &error, limits, &past_limits);
+  if (!records && past_limits) {
+    *too_large = std::move(error);
+    return std::nullopt;
+  }
   if (!records) {
     errors->push_back({"body", "is not valid CSV: " + error});
     return std::nullopt;

@@ -4,6 +4,7 @@
 
 #include <prometheus/registry.h>
 
+#include "shared/json_limits.h"
 #include "shared/kafka_inspect.h"
 #include "shared/kafka_publisher.h"
 #include "shared/topic_catalog.h"
@@ -50,12 +51,27 @@ bool IsSelected(const DeadLetterSelection& s, const KafkaMessage& m) {
   return true;
 }
 
+// The size of the value a stub dead letter left out (DeadLetter in kafka_consumer.h), or null.
+nlohmann::json ValueDropped(const KafkaMessage& m) {
+  const std::string dropped = HeaderOf(m, "value_dropped");
+  if (dropped.empty()) return nullptr;
+  try {
+    return std::stoll(dropped);
+  } catch (const std::exception&) {
+    return dropped;
+  }
+}
+
 nlohmann::json DeadLetterJson(const KafkaMessage& m) {
   nlohmann::json other = nlohmann::json::object();
   for (const auto& [name, value] : m.headers) {
     if (!IsDeadLetterHeader(name)) other[name] = value;
   }
-  nlohmann::json value = nlohmann::json::parse(m.value, nullptr, false);
+  // Parsed within the usual limits, so a value nested 100,000 deep (which the intake refused)
+  // is shown as its text rather than copied and printed recursively.
+  std::string error;
+  bool too_large = false;
+  const nlohmann::json value = ParseBoundedJson(m.value, &error, &too_large);
   return {{"topic", m.topic},
           {"partition", m.partition},
           {"offset", m.offset},
@@ -66,7 +82,8 @@ nlohmann::json DeadLetterJson(const KafkaMessage& m) {
           {"original_offset", HeaderOf(m, "original_offset")},
           {"redriven_from", HeaderOf(m, "redriven_from")},
           {"headers", other},
-          {"value", value.is_discarded() ? nlohmann::json(m.value) : value}};
+          {"value", value.is_discarded() ? nlohmann::json(m.value) : value},
+          {"value_dropped", ValueDropped(m)}};
 }
 
 OutgoingEvent RedriveEvent(const KafkaMessage& dead) {
@@ -108,6 +125,17 @@ RedrivePlan PlanRedrive(const std::string& dlq_topic, const std::vector<KafkaMes
   RedrivePlan plan;
   for (const KafkaMessage& m : picked) {
     OutgoingEvent event = RedriveEvent(m);
+    if (const std::string dropped = HeaderOf(m, "value_dropped"); !dropped.empty()) {
+      plan.refused.push_back(
+          {{"partition", m.partition},
+           {"offset", m.offset},
+           {"reason", "its value (" + dropped +
+                          " bytes) was too large to keep in the dead-letter topic; the message "
+                          "is at " +
+                          HeaderOf(m, "original_topic") + "/" + HeaderOf(m, "original_partition") +
+                          "/" + HeaderOf(m, "original_offset") + " while that topic keeps it"}});
+      continue;
+    }
     if (DeadLetterTopic(event.topic) != dlq_topic) {
       plan.refused.push_back({{"partition", m.partition},
                               {"offset", m.offset},

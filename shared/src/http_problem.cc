@@ -1,5 +1,8 @@
 #include "shared/http_problem.h"
 
+#include <cctype>
+
+#include "shared/json_limits.h"
 #include "shared/json_log.h"
 
 namespace claims {
@@ -17,6 +20,7 @@ HttpResponse Problem(int status, std::string_view slug, std::string_view title, 
     for (const FieldError& e : errors)
       list.push_back({{"location", e.location}, {"reason", e.reason}});
     body["errors"] = std::move(list);
+    body["error_count"] = errors.total();
   }
   HttpResponse r;
   r.status = status;
@@ -30,10 +34,16 @@ HttpResponse MalformedJson(std::string detail) {
 }
 
 HttpResponse ValidationFailed(const FieldErrors& errors) {
-  const std::string detail = errors.size() == 1
-                                 ? "1 field is invalid"
-                                 : std::to_string(errors.size()) + " fields are invalid";
+  std::string detail = errors.total() == 1 ? "1 field is invalid"
+                                           : std::to_string(errors.total()) + " fields are invalid";
+  if (errors.size() < errors.total()) {
+    detail += "; the first " + std::to_string(errors.size()) + " are listed";
+  }
   return Problem(422, "validation-error", "Validation failed", detail, errors);
+}
+
+HttpResponse PayloadTooLarge(std::string detail) {
+  return Problem(413, "payload-too-large", "Payload too large", std::move(detail));
 }
 
 HttpResponse NotFoundProblem(std::string detail) {
@@ -66,22 +76,37 @@ HttpResponse ProblemFromStatus(const Status& status) {
                  "the service failed to handle the request; quote the request id to an operator");
 }
 
-bool ParseJsonBody(const HttpRequest& request, nlohmann::json* body, HttpResponse* problem) {
+bool IsJsonMediaType(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "application/json" ||
+         (type.starts_with("application/") && type.ends_with("+json"));
+}
+
+bool ParseJsonBody(const HttpRequest& request, nlohmann::json* body, HttpResponse* problem,
+                   const JsonLimits& limits) {
   if (request.body.empty()) {
     *problem = MalformedJson("the request body is empty; expected a JSON object");
     return false;
   }
-  try {
-    *body = nlohmann::json::parse(request.body);
-    return true;
-  } catch (const nlohmann::json::parse_error& e) {
-    *problem = MalformedJson("the body is not valid JSON (byte " + std::to_string(e.byte) + ")");
-    return false;
-  } catch (const nlohmann::json::exception& e) {
-    // A number too large for a double ("1e400") is valid JSON the parser cannot hold.
-    *problem = MalformedJson(std::string("the body cannot be read: ") + e.what());
+  // Only a JSON media type: a web page on another site can make a browser send a text/plain
+  // (or form) body to any address without asking, but not an application/json one.
+  const std::string type = request.Header("content-type").value_or("");
+  if (!IsJsonMediaType(type)) {
+    *problem = Problem(415, "unsupported-media-type", "Unsupported media type",
+                       type.empty()
+                           ? "the body has no Content-Type; send it as application/json"
+                           : "the body is " + CutText(type, 100) + "; send it as application/json");
     return false;
   }
+  std::string error;
+  bool too_large = false;
+  *body = ParseBoundedJson(request.body, &error, &too_large, limits);
+  if (!body->is_discarded()) return true;
+  *problem = too_large ? PayloadTooLarge("the body is " + error + "; see the API's limits")
+                       : MalformedJson("the body is " + error);
+  return false;
 }
 
 HttpResponse RequestFailed(const HttpRequest& request, const Status& status) {

@@ -67,7 +67,16 @@ MessagePosition KafkaMessage::OriginalPosition() const {
 
 bool IsDeadLetterHeader(std::string_view name) {
   return name == "error" || name == "original_topic" || name == "original_partition" ||
-         name == "original_offset" || name == "redriven_from";
+         name == "original_offset" || name == "redriven_from" || name == "value_dropped";
+}
+
+std::string BoundedDeadLetterError(std::string_view error) {
+  if (error.size() <= kMaxDeadLetterErrorBytes) return std::string(error);
+  size_t end = kMaxDeadLetterErrorBytes;
+  // Not inside a UTF-8 sequence: back up over continuation bytes (10xxxxxx).
+  while (end > 0 && (static_cast<unsigned char>(error[end]) & 0xC0) == 0x80) --end;
+  return std::string(error.substr(0, end)) + "... (" + std::to_string(error.size() - end) +
+         " more bytes)";
 }
 
 OutgoingEvent DeadLetter(const KafkaMessage& message, std::string_view error) {
@@ -77,11 +86,20 @@ OutgoingEvent DeadLetter(const KafkaMessage& message, std::string_view error) {
   const MessagePosition first = message.OriginalPosition();
   const std::string id = message.EventId();
   dead.event_id = !id.empty() ? id : first.ToString();
-  dead.payload = message.value;
-  dead.headers = {{"error", std::string(error)},
+  dead.headers = {{"error", BoundedDeadLetterError(error)},
                   {"original_topic", first.topic},
                   {"original_partition", std::to_string(first.partition)},
                   {"original_offset", std::to_string(first.offset)}};
+  size_t bytes = message.key.size() + message.value.size() + dead.headers[0].second.size();
+  for (const auto& [name, value] : message.headers) bytes += name.size() + value.size();
+  if (bytes > kMaxDeadLetterBytes) {
+    // Too large to publish beside what the dead-letter topic adds: a stub that says where the
+    // message is and how large it was (the original stays on its topic while retention keeps it).
+    dead.key = dead.key.substr(0, 256);
+    dead.headers.emplace_back("value_dropped", std::to_string(message.value.size()));
+    return dead;
+  }
+  dead.payload = message.value;
   for (const auto& [name, value] : message.headers) {
     if (name != "event_id" && !IsDeadLetterHeader(name)) dead.headers.emplace_back(name, value);
   }
@@ -90,12 +108,17 @@ OutgoingEvent DeadLetter(const KafkaMessage& message, std::string_view error) {
 
 namespace {
 
+using KafkaConsumerGroupState = KafkaConsumer::GroupState;
+
 void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                  rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   rd_kafka_error_t* error = nullptr;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    static_cast<std::atomic<bool>*>(opaque)->store(true);
+    auto* state = static_cast<KafkaConsumerGroupState*>(opaque);
+    state->assigned.store(true);
     error = rd_kafka_incremental_assign(rk, partitions);
+    // Assigned while the loop waits out a failure: paused like the others until it resumes.
+    if (error == nullptr && state->paused.load()) (void)rd_kafka_pause_partitions(rk, partitions);
   } else {
     error = rd_kafka_incremental_unassign(rk, partitions);
   }
@@ -117,8 +140,8 @@ StatusOr<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Create(
   if (!conf.ok()) return conf.status();
   std::unique_ptr<KafkaConsumer> consumer(new KafkaConsumer());
   rd_kafka_conf_set_rebalance_cb(*conf, OnRebalance);
-  // The flag outlives the consumer object: the close thread below may outlive it.
-  rd_kafka_conf_set_opaque(*conf, consumer->assigned_.get());
+  // The state outlives the consumer object: the close thread below may outlive it.
+  rd_kafka_conf_set_opaque(*conf, consumer->group_state_.get());
   StatusOr<rd_kafka_t*> rk = NewKafkaClient(RD_KAFKA_CONSUMER, *conf);
   if (!rk.ok()) return rk.status();
   consumer->rk_ = *rk;
@@ -145,7 +168,7 @@ KafkaConsumer::~KafkaConsumer() {
   // client to the process's exit, so a shutdown always finishes.
   auto closed = std::make_shared<std::promise<void>>();
   std::future<void> done = closed->get_future();
-  std::thread([rk = rk_, closed, assigned = assigned_] {
+  std::thread([rk = rk_, closed, state = group_state_] {
     // librdkafka 2.0.2 aborts in rd_kafka_destroy (rd_kafka_sticky_assignor_state_destroy:
     // "Assertion `assignor_state' failed", librdkafka issue 4312, fixed in 2.3.0) when a
     // cooperative-sticky member is destroyed after its group chose the assignor but before its
@@ -155,7 +178,7 @@ KafkaConsumer::~KafkaConsumer() {
     const char* protocol = rd_kafka_rebalance_protocol(rk);
     if (protocol != nullptr && std::string_view(protocol) == "COOPERATIVE") {
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-      while (!assigned->load() && std::chrono::steady_clock::now() < deadline) {
+      while (!state->assigned.load() && std::chrono::steady_clock::now() < deadline) {
         if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100)) rd_kafka_message_destroy(m);
       }
     }
@@ -207,6 +230,22 @@ void KafkaConsumer::StoreOffsets(std::span<const KafkaMessage> messages) {
   // Fails for partitions revoked meanwhile; their new owner processes the messages again.
   (void)rd_kafka_offsets_store(rk_, list);
   rd_kafka_topic_partition_list_destroy(list);
+}
+
+void KafkaConsumer::Pause() {
+  group_state_->paused = true;
+  rd_kafka_topic_partition_list_t* assigned = nullptr;
+  if (rd_kafka_assignment(rk_, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  (void)rd_kafka_pause_partitions(rk_, assigned);
+  rd_kafka_topic_partition_list_destroy(assigned);
+}
+
+void KafkaConsumer::Resume() {
+  group_state_->paused = false;
+  rd_kafka_topic_partition_list_t* assigned = nullptr;
+  if (rd_kafka_assignment(rk_, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  (void)rd_kafka_resume_partitions(rk_, assigned);
+  rd_kafka_topic_partition_list_destroy(assigned);
 }
 
 ConsumerLoop::ConsumerLoop(KafkaConsumer& consumer, EventPublisher& dead_letters,
@@ -266,9 +305,16 @@ ConsumerLoop::~ConsumerLoop() {
 }
 
 void ConsumerLoop::Run() {
+  // Messages polled while paused (from a partition assigned before it could be paused): the
+  // next batch, before anything new is polled.
+  std::vector<KafkaMessage> carried;
   while (!stop_.load()) {
-    std::vector<KafkaMessage> batch = consumer_.Poll(options_.max_batch, options_.poll_timeout);
+    std::vector<KafkaMessage> batch = std::move(carried);
+    carried.clear();
+    if (batch.empty()) batch = consumer_.Poll(options_.max_batch, options_.poll_timeout);
     if (batch.empty()) continue;
+    std::chrono::milliseconds backoff = options_.retry_backoff;
+    bool paused = false;
     for (int attempt = 0; !stop_.load(); ++attempt) {
       std::vector<OutgoingEvent> dead;
       Status s = handler_(batch, &dead);
@@ -289,8 +335,22 @@ void ConsumerLoop::Run() {
         Log(LogLevel::kWarn, "consumed batch not applied; retrying",
             {{"messages", batch.size()}, {"error", s.ToString()}});
       }
-      std::this_thread::sleep_for(options_.retry_backoff);
+      if (!paused) {
+        consumer_.Pause();
+        paused = true;
+      }
+      // Wait out the backoff while polling, so the group does not evict this member.
+      const auto until = std::chrono::steady_clock::now() + backoff;
+      while (!stop_.load() && std::chrono::steady_clock::now() < until) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            until - std::chrono::steady_clock::now());
+        std::vector<KafkaMessage> polled = consumer_.Poll(
+            options_.max_batch, std::clamp(left, std::chrono::milliseconds(1), backoff));
+        std::move(polled.begin(), polled.end(), std::back_inserter(carried));
+      }
+      backoff = std::min(backoff * 2, options_.max_retry_backoff);
     }
+    if (paused) consumer_.Resume();
   }
 }
 

@@ -104,7 +104,8 @@ TEST(ClaimCodecTest, CsvRowsAreClaims) {
       "2024-06-24,D4346,UR,GRP-1000,3730189502,1497775530,\"$1,130.00 \",$1000.00 ,$30.00 ,$5.00 "
       "\r\n";
   FieldErrors errors;
-  auto decoded = DecodeClaimsCsv(csv, &errors);
+  std::string too_large;
+  auto decoded = DecodeClaimsCsv(csv, &errors, &too_large);
   ASSERT_TRUE(decoded) << (errors.empty() ? "" : errors[0].location + " " + errors[0].reason);
   EXPECT_TRUE(decoded->was_array);
   ASSERT_EQ(decoded->claims.size(), 2u);
@@ -114,14 +115,59 @@ TEST(ClaimCodecTest, CsvRowsAreClaims) {
 
 TEST(ClaimCodecTest, BadCsvAndEmptyBodiesAreRefused) {
   FieldErrors errors;
-  EXPECT_FALSE(DecodeClaimsCsv("a,b\n1,\"x\n", &errors));
+  std::string too_large;
+  EXPECT_FALSE(DecodeClaimsCsv("a,b\n1,\"x\n", &errors, &too_large));
   EXPECT_EQ(errors, (FieldErrors{{"body", "is not valid CSV: line 2: unterminated quoted field"}}));
+  EXPECT_EQ(too_large, "");
   errors.clear();
-  EXPECT_FALSE(DecodeClaimsCsv("Provider NPI\n", &errors));
+  EXPECT_FALSE(DecodeClaimsCsv("Provider NPI\n", &errors, &too_large));
   EXPECT_EQ(errors, (FieldErrors{{"body", "has a header row but no claims"}}));
   errors.clear();
   EXPECT_FALSE(DecodeClaimsJson(json::array(), &errors));
   EXPECT_EQ(errors, (FieldErrors{{"body", "must hold at least one claim"}}));
+}
+
+// A hostile body costs a bounded answer: the errors are counted, the first 100 listed, and a
+// client's key quoted in a location is cut.
+TEST(ClaimCodecTest, ErrorsOfAHugeBodyAreCountedAndTheFirstHundredListed) {
+  json body = json::array();
+  for (int i = 0; i < 5000; ++i) body.push_back(json::object());
+  FieldErrors errors;
+  EXPECT_FALSE(DecodeClaimsJson(body, &errors));
+  EXPECT_EQ(errors.size(), FieldErrors::kMaxListed);
+  EXPECT_EQ(errors.total(), 5000u * 6);  // six required fields missing per row
+  EXPECT_EQ(errors[0].location, "body[0].service_date");
+
+  errors.clear();
+  const std::string long_key(100000, 'k');
+  EXPECT_FALSE(DecodeClaimsJson({{long_key, 1}}, &errors));
+  EXPECT_EQ(errors[0].location.size(), FieldErrors::kMaxTextBytes + 3);
+  EXPECT_EQ(errors[0].location.substr(0, 7), "body.kk");
+
+  errors.clear();
+  body = json::array();
+  for (size_t i = 0; i <= kMaxClaimsPerSubmission; ++i) body.push_back(json::object());
+  EXPECT_FALSE(DecodeClaimsJson(body, &errors));
+  EXPECT_EQ(errors,
+            (FieldErrors{{"body", "holds 10001 claims; at most 10000 may be sent at once"}}));
+}
+
+TEST(ClaimCodecTest, CsvPastItsLimitsIsRefusedWithoutDecodingARow) {
+  std::string csv = "x\n";
+  for (int i = 0; i < 500000; ++i) csv += "1\n";
+  FieldErrors errors;
+  std::string too_large;
+  EXPECT_FALSE(DecodeClaimsCsv(csv, &errors, &too_large));
+  EXPECT_EQ(too_large, "line 10002: more than 10000 rows");
+  EXPECT_TRUE(errors.empty());
+
+  std::string wide;
+  for (int i = 0; i < 65; ++i) wide += (i > 0 ? ",c" : "c") + std::to_string(i);
+  EXPECT_FALSE(DecodeClaimsCsv(wide + "\n", &errors, &too_large));
+  EXPECT_EQ(too_large, "line 1: more than 64 fields in a row");
+
+  EXPECT_FALSE(DecodeClaimsCsv("npi\n\"" + std::string(5000, '1') + "\"\n", &errors, &too_large));
+  EXPECT_EQ(too_large, "line 2: a field longer than 4096 bytes");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include "shared/dead_letters.h"
 #include "shared/kafka_publisher.h"
 #include "shared/mock_kafka_cluster.h"
 #include "shared/topic_catalog.h"
@@ -87,6 +88,53 @@ TEST(DeadLetterTest, HeadersCannotPointAtAnotherTopicOrAnUnreadableOffset) {
                                                        {"original_offset", "2"}};
   EXPECT_EQ(Message("saa-claim.submitted", 3, 5, unmarked).OriginalPosition().ToString(),
             "saa-claim.submitted/3/5");
+}
+
+// A hostile provider's message cannot make a dead letter the broker refuses: the error is cut
+// and a value near the size limit is dropped, leaving a stub that says where and how large it
+// was, shown as such and never re-driven.
+TEST(DeadLetterTest, TheErrorIsBoundedAndAHugeValueLeavesAStub) {
+  const std::string long_error = std::string(10000, 'e') + "\xC3\xA9";
+  const OutgoingEvent cut = DeadLetter(Message("saa-claim.submitted", 0, 1), long_error);
+  EXPECT_EQ(cut.headers[0].second,
+            std::string(kMaxDeadLetterErrorBytes, 'e') + "... (5906 more bytes)");
+  EXPECT_EQ(cut.payload, R"({"a":1})");
+
+  KafkaMessage huge = Message("saa-claim.submitted", 1, 9, {{"trace", "t"}});
+  huge.value = std::string(999000, '[');
+  const OutgoingEvent stub = DeadLetter(huge, "nested too deep");
+  EXPECT_EQ(stub.topic, "saa-claim.submitted.dlq");
+  EXPECT_EQ(stub.payload, "");
+  EXPECT_EQ(Header(stub, "value_dropped"), "999000");
+  EXPECT_EQ(Header(stub, "original_offset"), "9");
+  EXPECT_EQ(Header(stub, "trace"), "(none)");
+  EXPECT_EQ(stub.headers[0].second, "nested too deep");
+
+  // Read back from the dead-letter topic: shown with its dropped size, refused by a re-drive.
+  KafkaMessage read = Message("saa-claim.submitted.dlq", 0, 4);
+  read.value = stub.payload;
+  for (const auto& [name, value] : stub.headers) read.headers[name] = value;
+  const nlohmann::json shown = DeadLetterJson(read);
+  EXPECT_EQ(shown["value_dropped"], 999000);
+  EXPECT_EQ(shown["value"], "");
+  EXPECT_FALSE(shown["headers"].contains("value_dropped"));
+  const RedrivePlan plan = PlanRedrive("saa-claim.submitted.dlq", {read});
+  EXPECT_TRUE(plan.events.empty());
+  ASSERT_EQ(plan.refused.size(), 1u);
+  EXPECT_NE(plan.refused[0]["reason"].get<std::string>().find("saa-claim.submitted/1/9"),
+            std::string::npos)
+      << plan.refused[0].dump();
+  EXPECT_EQ(DeadLetterJson(Message("saa-claim.submitted.dlq", 0, 5))["value_dropped"], nullptr);
+}
+
+// A dead letter nested far deeper than any input the product takes is shown as its text, not
+// parsed (copying and printing such a tree would recurse off the stack).
+TEST(DeadLetterTest, ADeeplyNestedValueIsShownAsText) {
+  KafkaMessage deep = Message("saa-claim.submitted.dlq", 0, 1);
+  deep.value = std::string(100000, '[') + std::string(100000, ']');
+  const nlohmann::json shown = DeadLetterJson(deep);
+  EXPECT_EQ(shown["value"], deep.value);
+  EXPECT_LT(shown.dump().size(), deep.value.size() + 1000);  // printed, without recursing
 }
 
 class KafkaInspectorTest : public ::testing::Test {

@@ -91,6 +91,8 @@ nlohmann::json EncodeHistory(const std::vector<ClaimHistoryEntry>& history);
 StatusOr<Claim> LoadClaim(SqliteDatabase& db, const std::string& claim_id);
 StatusOr<std::vector<Claim>> ListClaims(SqliteDatabase& db, const ClaimFilter& filter,
                                         int64_t offset, int64_t limit);
+// The statement ListClaims runs for `filter`: only the filters present, so each uses its index.
+std::string ListClaimsSql(const ClaimFilter& filter);
 // Oldest first. Errors: kNotFound when the claim does not exist.
 StatusOr<std::vector<ClaimHistoryEntry>> LoadClaimHistory(SqliteDatabase& db,
                                                           const std::string& claim_id);

@@ -10,7 +10,9 @@
 //   - a claim names its policy by policy_id, or by subscriber_number with plan_group_number;
 //   - empty values (CSV cells) count as absent.
 // Decoding is all-or-nothing: any bad row fails the whole submission, with every bad field of
-// every row listed ("body[3].provider_npi"; "body.<field>" for a single object).
+// every row counted and the first ones listed ("body[3].provider_npi"; "body.<field>" for a
+// single object; FieldErrors keeps the first 100). A submission holds at most
+// kMaxClaimsPerSubmission claims.
 #pragma once
 
 #include <optional>
@@ -25,6 +27,8 @@
 
 namespace claims {
 
+inline constexpr size_t kMaxClaimsPerSubmission = 10000;
+
 struct DecodedClaims {
   std::vector<ClaimSubmission> claims;
   bool was_array = false;  // the client sent an array (or CSV), and expects one back
@@ -35,9 +39,12 @@ struct DecodedClaims {
 // Keys that are no alias come back normalised but otherwise unchanged.
 std::string NormalizeClaimKey(std::string_view raw);
 
-// A JSON body: one object or a non-empty array of objects.
+// A JSON body: one object or a non-empty array of at most kMaxClaimsPerSubmission objects.
 std::optional<DecodedClaims> DecodeClaimsJson(const nlohmann::json& body, FieldErrors* errors);
-// A text/csv body: a header row and one row per claim (row i is body[i], header excluded).
-std::optional<DecodedClaims> DecodeClaimsCsv(std::string_view text, FieldErrors* errors);
+// A text/csv body: a header row and one row per claim (row i is body[i], header excluded), at
+// most kMaxClaimsPerSubmission rows of at most 64 fields of 4 KiB. Past those limits returns
+// nullopt with *too_large set to the reason ("line 10002: more than 10000 rows") and no errors.
+std::optional<DecodedClaims> DecodeClaimsCsv(std::string_view text, FieldErrors* errors,
+                                             std::string* too_large);
 
 }  // namespace claims

@@ -42,7 +42,8 @@ std::string HeaderOf(const KafkaMessage& m, const std::string& name);
 
 // A dead letter as JSON: topic, partition, offset, key, error, original_topic,
 // original_partition, original_offset, redriven_from, headers (the others), value (parsed when
-// it is JSON, else the text).
+// it is JSON within the usual limits (json_limits.h), else the text), value_dropped (a stub's
+// left-out value size in bytes, else null).
 nlohmann::json DeadLetterJson(const KafkaMessage& m);
 
 // The message to publish again: the dead letter's bytes, key and headers on the topic it came
@@ -69,7 +70,8 @@ struct RedrivePlan {
 };
 
 // What re-driving `picked` (dead letters of `dlq_topic`) publishes: each goes back only to the
-// topic it came from, and that must be the topic `dlq_topic` is the dead-letter topic of.
+// topic it came from, and that must be the topic `dlq_topic` is the dead-letter topic of; a stub
+// (its value dropped as too large) is refused, naming where the original is.
 RedrivePlan PlanRedrive(const std::string& dlq_topic, const std::vector<KafkaMessage>& picked);
 
 // Publishes the plan's events and waits until the brokers confirm them all. Errors: kUnavailable

@@ -12,17 +12,21 @@
 
 #include "shared/field_error.h"
 #include "shared/http_types.h"
+#include "shared/json_limits.h"
 #include "shared/status.h"
 
 namespace claims {
 
-// A problem answer. `slug` names the type ("/problems/<slug>"); `errors` is emitted when not empty.
+// A problem answer. `slug` names the type ("/problems/<slug>"); `errors` is emitted when not
+// empty, with "error_count" (every error counted; `errors` lists at most the first 100).
 HttpResponse Problem(int status, std::string_view slug, std::string_view title, std::string detail,
                      const FieldErrors& errors = {});
 
 // Common problems.
 HttpResponse MalformedJson(std::string detail);
 HttpResponse ValidationFailed(const FieldErrors& errors);
+// 413: the body is over a limit (its size, nesting, items, rows); `detail` says which.
+HttpResponse PayloadTooLarge(std::string detail);
 HttpResponse NotFoundProblem(std::string detail);
 HttpResponse ConflictProblem(std::string detail);
 
@@ -33,8 +37,14 @@ HttpResponse ProblemFromStatus(const Status& status);
 // service's (kInternal: error) or a dependency's (kUnavailable: warn).
 HttpResponse RequestFailed(const HttpRequest& request, const Status& status);
 
-// Parses a JSON body. On failure returns false and sets *problem to a 400 naming the position.
-bool ParseJsonBody(const HttpRequest& request, nlohmann::json* body, HttpResponse* problem);
+// Whether a Content-Type is JSON: application/json or application/<x>+json, any parameters.
+bool IsJsonMediaType(std::string_view content_type);
+
+// Parses a JSON body within `limits`. On failure returns false and sets *problem: a 400 for an
+// empty body or one that is not JSON (naming the position), a 415 unless the Content-Type is
+// JSON (IsJsonMediaType), or a 413 naming the limit (checked before anything is parsed).
+bool ParseJsonBody(const HttpRequest& request, nlohmann::json* body, HttpResponse* problem,
+                   const JsonLimits& limits = {});
 
 // A 200/201 JSON answer.
 HttpResponse JsonResponse(int status, const nlohmann::json& body);

@@ -61,14 +61,27 @@ struct KafkaMessage {
 // A copy of `m`'s topic, partition, offset, key, value and headers.
 KafkaMessage CopyKafkaMessage(const rd_kafka_message_t& m);
 
+// A dead letter's "error" header holds at most this many bytes of the error (then "... (N more
+// bytes)"); a dead letter whose key, value and headers come to more than kMaxDeadLetterBytes is
+// published as a stub (below). Both keep every dead letter under librdkafka's default
+// message.max.bytes (1,000,000), which a provider's message near that size would otherwise
+// pass once the dead-letter headers are added: the publish would fail for ever.
+inline constexpr size_t kMaxDeadLetterErrorBytes = 4096;
+inline constexpr size_t kMaxDeadLetterBytes = 900000;
+
+// `error` cut to kMaxDeadLetterErrorBytes at a UTF-8 boundary, saying how much was cut.
+std::string BoundedDeadLetterError(std::string_view error);
+
 // The dead letter for `message`: the original bytes, key and headers, on DeadLetterTopic(topic),
-// with headers "error" (first), "original_topic", "original_partition", "original_offset" (of
-// OriginalPosition(), so a message dead-lettered again after a re-drive keeps its first
-// position) and the original event id (or a derived one when it had none).
+// with headers "error" (first; BoundedDeadLetterError), "original_topic", "original_partition",
+// "original_offset" (of OriginalPosition(), so a message dead-lettered again after a re-drive
+// keeps its first position) and the original event id (or a derived one when it had none).
+// Past kMaxDeadLetterBytes, a stub: no value and none of the original headers, the key cut to
+// 256 bytes, and "value_dropped" giving the value's size in bytes.
 OutgoingEvent DeadLetter(const KafkaMessage& message, std::string_view error);
 
 // The headers the dead-letter topics and a re-drive add ("error", "original_topic",
-// "original_partition", "original_offset", "redriven_from"); see claimsctl dlq.
+// "original_partition", "original_offset", "redriven_from", "value_dropped"); see claimsctl dlq.
 bool IsDeadLetterHeader(std::string_view name);
 
 class KafkaConsumer {
@@ -88,10 +101,24 @@ class KafkaConsumer {
   std::vector<KafkaMessage> Poll(size_t max, std::chrono::milliseconds timeout);
   // Stores offset + 1 of each message for the next commit.
   void StoreOffsets(std::span<const KafkaMessage> messages);
+  // Pause: stop fetching from every assigned partition, and from each one assigned until
+  // Resume(). Poll then returns nothing but still serves the group (heartbeats, rebalances), so
+  // a member that waits out a failure keeps its partitions (it is evicted only if it stops
+  // polling for max.poll.interval.ms). Messages fetched and not yet polled are dropped;
+  // Resume() fetches again from after the last message polled from each partition.
+  void Pause();
+  void Resume();
   // The partition's end as this consumer's last fetch saw it (no request to the broker), or -1
   // when it has not fetched from it.
   int64_t CachedEndOffset(const std::string& topic, int partition) const;
   const std::string& group() const { return group_; }
+
+  // What the rebalance callback reads and sets; it outlives the consumer object (the close
+  // thread of the destructor may outlive it).
+  struct GroupState {
+    std::atomic<bool> assigned{false};  // the first assignment came (see the destructor)
+    std::atomic<bool> paused{false};    // between Pause() and Resume(): pause what is assigned
+  };
 
  private:
   KafkaConsumer() = default;
@@ -99,20 +126,23 @@ class KafkaConsumer {
   std::string group_;
   // Subscribed by pattern: no matching topic yet is normal (no provider yet), not a warning.
   bool by_pattern_ = false;
-  // Set by the rebalance callback on the first assignment (see the destructor).
-  std::shared_ptr<std::atomic<bool>> assigned_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<GroupState> group_state_ = std::make_shared<GroupState>();
 };
 
 // What a service does with a polled batch: decode and validate each message, apply the valid
 // ones durably, and list in `dead` (as DeadLetter(message, error)) the messages it refused.
-// An error means nothing of the batch may be considered done: the loop retries it.
+// An error means nothing of the batch may be considered done: the loop retries it (a transient
+// failure: a message the service can never take belongs in `dead`, not in an error).
 using BatchHandler =
     std::function<Status(std::span<const KafkaMessage> batch, std::vector<OutgoingEvent>* dead)>;
 
 struct ConsumerLoopOptions {
   size_t max_batch = 500;
   std::chrono::milliseconds poll_timeout{100};
+  // A failed batch is tried again after retry_backoff, doubling up to max_retry_backoff; the
+  // consumer is paused and polled meanwhile, so it keeps its place in the group.
   std::chrono::milliseconds retry_backoff{200};
+  std::chrono::milliseconds max_retry_backoff{5000};
 };
 
 // Runs `consumer` with `handler` on its own thread until destroyed.
