@@ -87,7 +87,10 @@ case "$command" in
     [ -t 0 ] && tty=(-it)
     echo "docker: the stack in container claims-platform, data in volume claims-platform-data;" \
       "Ctrl-C (or docker stop claims-platform) stops it"
-    exec docker run --rm "${tty[@]}" --name claims-platform -p "${CLAIM_SERVICE_PORT:-8000}:8000" \
+    # Published on this host's loopback only, so the container's services may listen on its
+    # network with authentication off (--auth required for a key-protected stack).
+    exec docker run --rm "${tty[@]}" --name claims-platform \
+      -p "127.0.0.1:${CLAIM_SERVICE_PORT:-8000}:8000" -e AUTH_OFF_ON_NETWORK=true \
       -v claims-platform-data:/data claims-platform:local \
       /opt/claims/scripts/run_stack.sh /opt/claims "$@"
     ;;

@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
     std::cerr << "claim-service: --instance-id auto: " << instance_slot.status().ToString() << "\n";
     return 2;
   }
-  if (!claims::ResolveCommonFlags("claim-service", config.instance_id, config.data_dir, flags,
+  if (!claims::ResolveCommonFlags("claim-service", config.instance_id, config.data_dir,
+                                  config.http.host, flags,
                                   &config.kafka, &config.auth)) {
     return 2;
   }

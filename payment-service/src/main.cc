@@ -84,7 +84,8 @@ int main(int argc, char** argv) {
               << "\n";
     return 2;
   }
-  if (!claims::ResolveCommonFlags("payment-service", config.instance_id, config.data_dir, flags,
+  if (!claims::ResolveCommonFlags("payment-service", config.instance_id, config.data_dir,
+                                  config.http.host, flags,
                                   &config.kafka, &config.auth)) {
     return 2;
   }

@@ -27,8 +27,14 @@ struct CommonFlags {
   int snapshot_interval_s = 300;
   int snapshots_keep = 3;
   std::string auth = "off";
+  bool auth_off_on_network = false;
   std::string operator_api_key;
 };
+
+// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost): only this machine reaches it.
+inline bool IsLoopbackHost(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.starts_with("127.");
+}
 
 // Adds the flags every service has. `prefix` names the service's own variables
 // ("CLAIM_SERVICE" -> CLAIM_SERVICE_HOST, CLAIM_SERVICE_PORT, ...).
@@ -114,6 +120,12 @@ inline void AddCommonFlags(CLI::App& app, const std::string& prefix, HttpServerO
       ->envname("AUTH")
       ->check(CLI::IsMember({"off", "required"}))
       ->capture_default_str();
+  app.add_option("--auth-off-on-network", flags->auth_off_on_network,
+                 "With --auth off, listen on an address other than loopback all the same "
+                 "(true/false): only where nothing but trusted hosts reach it (the local "
+                 "compose's container network, its ports published on 127.0.0.1)")
+      ->envname("AUTH_OFF_ON_NETWORK")
+      ->capture_default_str();
   app.add_option("--operator-api-key", flags->operator_api_key,
                  "The operator's key (24 or more characters); prefer the variable, which "
                  "process lists do not show")
@@ -127,10 +139,12 @@ inline void AddCommonFlags(CLI::App& app, const std::string& prefix, HttpServerO
 // Applies the parsed common flags: logging, the Kafka profile and client id, the librdkafka
 // properties of the environment (KAFKA_SECURITY_PROTOCOL, ..., KAFKA_PROPERTY_<NAME>), the
 // bootstrap list (the embedded broker's file when none was given) and authentication. False,
-// with a message on stderr, when there is no broker to use or auth required has no operator key.
+// with a message on stderr, when there is no broker to use, auth required has no operator key,
+// or auth off would listen on `host`, an address others reach, without --auth-off-on-network.
 inline bool ResolveCommonFlags(const std::string& service, const std::string& instance_id,
-                               const std::string& data_dir, const CommonFlags& flags,
-                               KafkaSettings* kafka, AuthSettings* auth) {
+                               const std::string& data_dir, const std::string& host,
+                               const CommonFlags& flags, KafkaSettings* kafka,
+                               AuthSettings* auth) {
   SetLogService(service, instance_id);
   LogLevel level = LogLevel::kInfo;
   ParseLogLevel(flags.log_level, &level);
@@ -158,6 +172,14 @@ inline bool ResolveCommonFlags(const std::string& service, const std::string& in
   auth->operator_key = flags.operator_api_key;
   if (const Status s = CheckAuthSettings(*auth); !s.ok()) {
     std::cerr << service << ": " << s.message() << "\n";
+    return false;
+  }
+  if (auth->mode == AuthMode::kOff && !IsLoopbackHost(host) && !flags.auth_off_on_network) {
+    std::cerr << service << ": --auth off (AUTH=off) with --host " << host
+              << " would open every endpoint to anyone who can reach this address: use --auth "
+                 "required with an operator key, listen on 127.0.0.1, or say "
+                 "--auth-off-on-network true (AUTH_OFF_ON_NETWORK=true) where only trusted "
+                 "hosts reach it\n";
     return false;
   }
   if (auth->mode == AuthMode::kOff) {
