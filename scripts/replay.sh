@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Rebuilds a service's database from its newest snapshot plus every instance WAL of the
 # service, with walctl restore, and puts it in place. Run it with the service's instances
-# stopped. The database it replaces (if any) is kept beside it as <db>.lost-<time>.
+# stopped: each running instance holds its WAL's LOCK, so a running one is refused (LOCKED,
+# naming it) before anything is touched, and the locks are held until the end, so no instance
+# starts meanwhile. The database it replaces (if any) is kept beside it as <db>.lost-<time>.
 #   bash scripts/replay.sh BUILD_DIR claim-service|payment-service [--data-dir DIR]
 #                          [--snapshot FILE]
 set -euo pipefail
@@ -37,6 +39,14 @@ for w in "$root"/wal/*/; do
   [ -f "$w/wal_id" ] && wal_args+=(--wal "${w%/}")
 done
 [ ${#wal_args[@]} -gt 0 ] || { echo "replay: no WAL directories under $root/wal" >&2; exit 1; }
+for w in "$root"/wal/*/; do
+  [ -f "$w/wal_id" ] || continue
+  exec {lock_fd}>>"${w}LOCK"
+  if ! flock -n "$lock_fd"; then
+    echo "replay: LOCKED: instance $(cat "$w/wal_id") is running (it holds ${w}LOCK); stop the service's instances, then run replay again" >&2
+    exit 1
+  fi
+done
 for w in "$root"/wal/*/; do
   status=0
   "$build_dir/wal/walctl" verify "${w%/}" >/dev/null || status=$?

@@ -66,8 +66,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!claims::ResolveCommonFlags("claim-service", config.instance_id, config.data_dir,
-                                  config.http.host, flags,
-                                  &config.kafka, &config.auth)) {
+                                  config.http.host, flags, &config.kafka, &config.auth)) {
     return 2;
   }
   claims::SystemClock clock;

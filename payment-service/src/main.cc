@@ -85,8 +85,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!claims::ResolveCommonFlags("payment-service", config.instance_id, config.data_dir,
-                                  config.http.host, flags,
-                                  &config.kafka, &config.auth)) {
+                                  config.http.host, flags, &config.kafka, &config.auth)) {
     return 2;
   }
   claims::SystemClock clock;

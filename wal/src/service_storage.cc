@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 
 #include "shared/http_problem.h"
 #include "shared/json_log.h"
+#include "shared/process.h"
+#include "wal/file_system.h"
 #include "wal/record_format.h"
 
 namespace wal {
@@ -116,6 +119,51 @@ class ServiceStorage::WalMetrics final : public LogObserver {
   prometheus::Gauge& snapshot_;
 };
 
+namespace {
+
+constexpr const char* kFsyncFile = "fsync";  // in a WAL directory: its instance's fsync policy
+
+const char* FsyncName(FsyncPolicy p) {
+  switch (p) {
+    case FsyncPolicy::kAlways:
+      return "always";
+    case FsyncPolicy::kInterval:
+      return "interval";
+    case FsyncPolicy::kNone:
+      return "none";
+  }
+  return "always";
+}
+
+// fsync interval or none lets a power loss take the WAL's newest entries while the database
+// kept their commits (wal/docs/journal.md "fsync policies"): the events of those writes are
+// never published. That is a choice one instance may make for its own database, never one that
+// instances sharing a database make for each other: refused when a running instance of the
+// service (its WAL locked) and this one are not both `always`.
+claims::Status CheckFsyncPolicies(const ServiceStorageConfig& config, const std::string& own) {
+  const std::filesystem::path root =
+      std::filesystem::path(config.data_dir) / config.service / "wal";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
+    const std::string dir = entry.path().string();
+    if (!entry.is_directory() || dir == own) continue;
+    std::ifstream in(entry.path() / kFsyncFile);
+    std::string theirs = "always";  // written before the file existed: always was the only use
+    std::getline(in, theirs);
+    if (config.fsync == FsyncPolicy::kAlways && theirs == "always") continue;
+    auto free = LockLogDir(PosixFileSystem(), dir);
+    if (free.ok() || free.status().code() != claims::StatusCode::kLocked) continue;  // not running
+    return claims::FailedPrecondition(
+        "the WAL fsync policy is " + std::string(FsyncName(config.fsync)) + " here and " + theirs +
+        " for the running instance of " + dir +
+        ": instances sharing a database must all use --fsync always (interval and none are "
+        "for one instance alone; wal/docs/journal.md)");
+  }
+  return claims::Status::Ok();
+}
+
+}  // namespace
+
 ServiceStorage::ServiceStorage() = default;
 
 claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
@@ -144,6 +192,7 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   if (!reads.ok()) return reads.status();
   s->reads_ = std::move(*reads);
 
+  CLAIMS_RETURN_IF_ERROR(CheckFsyncPolicies(config, s->wal_dir_));
   JournalOptions journal_options;
   journal_options.wal_dir = s->wal_dir_;
   journal_options.wal_id = config.service + "/" + config.instance_id;
@@ -168,6 +217,9 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   }
   if (!journal.ok()) return journal.status();
   s->journal_ = std::move(*journal);
+  CLAIMS_RETURN_IF_ERROR(
+      claims::WriteFileAtomically((std::filesystem::path(s->wal_dir_) / kFsyncFile).string(),
+                                  std::string(FsyncName(config.fsync)) + "\n"));
 
   auto publisher = claims::KafkaEventPublisher::Create(config.kafka, metrics);
   if (!publisher.ok()) return publisher.status();

@@ -274,5 +274,43 @@ TEST(ServiceStorageTest, AutoInstanceIdsTakeFreeSlotsOnly) {
   std::filesystem::remove_all(root);
 }
 
+// fsync interval or none is a choice for one instance alone: an instance is refused while one
+// that does not use `always` runs on the same database, and one that does not use `always` is
+// refused while any other runs; once the other stopped, it starts.
+TEST(ServiceStorageTest, OnlyAnInstanceAloneMayStartWithoutFsyncAlways) {
+  claims::SetLogLevel(claims::LogLevel::kError);
+  const auto root = FreshRoot("storage_fsync");
+  auto cluster = claims::MockKafkaCluster::Start(1);
+  ASSERT_TRUE(cluster.ok());
+  prometheus::Registry metrics_a;
+  prometheus::Registry metrics_b;
+  ServiceStorageConfig a = TestConfig(root, (*cluster)->bootstrap_servers(), "a");
+  ServiceStorageConfig b = TestConfig(root, (*cluster)->bootstrap_servers(), "b");
+  a.fsync = FsyncPolicy::kNone;
+  b.fsync = FsyncPolicy::kAlways;
+  {
+    auto first = ServiceStorage::Open(a, metrics_a);
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    auto refused = ServiceStorage::Open(b, metrics_b);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), claims::StatusCode::kFailedPrecondition);
+    EXPECT_NE(refused.status().message().find("must all use --fsync always"), std::string::npos)
+        << refused.status().message();
+  }
+  {
+    auto alone = ServiceStorage::Open(b, metrics_b);  // a stopped: b is alone
+    ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+    prometheus::Registry metrics_again;
+    auto refused = ServiceStorage::Open(a, metrics_again);  // a without always, b running
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), claims::StatusCode::kFailedPrecondition);
+    ServiceStorageConfig c = TestConfig(root, (*cluster)->bootstrap_servers(), "c");
+    c.fsync = FsyncPolicy::kAlways;
+    prometheus::Registry metrics_c;
+    auto both_always = ServiceStorage::Open(c, metrics_c);
+    EXPECT_TRUE(both_always.ok()) << both_always.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace wal

@@ -143,8 +143,7 @@ inline void AddCommonFlags(CLI::App& app, const std::string& prefix, HttpServerO
 // or auth off would listen on `host`, an address others reach, without --auth-off-on-network.
 inline bool ResolveCommonFlags(const std::string& service, const std::string& instance_id,
                                const std::string& data_dir, const std::string& host,
-                               const CommonFlags& flags, KafkaSettings* kafka,
-                               AuthSettings* auth) {
+                               const CommonFlags& flags, KafkaSettings* kafka, AuthSettings* auth) {
   SetLogService(service, instance_id);
   LogLevel level = LogLevel::kInfo;
   ParseLogLevel(flags.log_level, &level);
