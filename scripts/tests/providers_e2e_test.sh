@@ -165,7 +165,12 @@ done
   fail "monitor does not count late's dead letter: $(jq -c .dead_letters <<<"$snapshot")"
 [ "$(jq '.topics["saa-claim.submitted"].messages' <<<"$snapshot")" -ge 51 ] ||
   fail "monitor does not count saa's submitted topic"
-stats=$(call "$operator_key" GET /stats/events)
+# Each request waits at most a second for the reader the first one started: ask until it
+# caught up (two instances share the port: each has its own reader).
+for _ in $(seq 1 30); do
+  stats=$(call "$operator_key" GET /stats/events)
+  [ "$(jq .caught_up <<<"$stats")" = true ] && [ "$(jq -c .claims_by_state <<<"$stats")" = "$expected" ] && break
+done
 [ "$(jq -c .claims_by_state <<<"$stats")" = "$expected" ] ||
   fail "GET /stats/events differs from the API: $(jq -c .claims_by_state <<<"$stats")"
 [ "$(jq .caught_up <<<"$stats")" = true ] || fail "/stats/events did not catch up"

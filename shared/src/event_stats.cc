@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "shared/clock.h"
+#include "shared/json_limits.h"
 #include "shared/json_log.h"
 #include "shared/kafka_inspect.h"
 #include "shared/topic_catalog.h"
@@ -24,7 +25,10 @@ double EventStats::Counter::Rate(Clock::time_point now) const {
 }
 
 void EventStats::Add(const KafkaMessage& m) {
-  const nlohmann::json value = nlohmann::json::parse(m.value, nullptr, false);
+  // Within the usual limits (a provider's topic may hold anything, nested 100,000 deep).
+  std::string error;
+  bool too_large = false;
+  const nlohmann::json value = ParseBoundedJson(m.value, &error, &too_large);
   std::string type = "-";
   if (value.is_object() && value.contains("event_type") && value["event_type"].is_string()) {
     type = value["event_type"].get<std::string>();
@@ -32,6 +36,11 @@ void EventStats::Add(const KafkaMessage& m) {
   std::lock_guard lock(mu_);
   TopicCounts& t = topics_[m.topic];
   ++t.all.count;
+  // A producer names its own event types: past kMaxEventTypes per topic (or past 64 bytes),
+  // they are counted together.
+  if (type.size() > 64 || (!t.types.contains(type) && t.types.size() >= kMaxEventTypes)) {
+    type = kOtherEventTypes;
+  }
   ++t.types[type].count;
   if (m.topic != topics::kClaimEvents || type != "CLAIM_STATE_CHANGED") return;
   const auto text = [&](const char* field) {

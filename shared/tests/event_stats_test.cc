@@ -42,6 +42,24 @@ TEST(EventStatsTest, CountsPerTopicAndEventType) {
   EXPECT_EQ(topics["saa-claim.submitted.dlq"]["dead_letter"], true);
 }
 
+// A producer that makes up event types (or one nested past the limits) cannot grow the counts.
+TEST(EventStatsTest, MadeUpEventTypesAreCountedTogether) {
+  EventStats stats;
+  for (int i = 0; i < 1000; ++i) {
+    stats.Add(Event("saa-claim.submitted", {{"event_type", "T" + std::to_string(i)}}));
+  }
+  stats.Add(Event("saa-claim.submitted", {{"event_type", std::string(100, 'x')}}));
+  KafkaMessage deep;
+  deep.topic = "saa-claim.submitted";
+  deep.value = std::string(100000, '[') + std::string(100000, ']');
+  stats.Add(deep);
+  const nlohmann::json types = stats.Topics()["saa-claim.submitted"]["event_types"];
+  EXPECT_EQ(types.size(), EventStats::kMaxEventTypes + 1);  // T0..T31, and the rest together
+  // The 968 later types, the long one, and the deep value's "-" (a 33rd type).
+  EXPECT_EQ(types[EventStats::kOtherEventTypes]["count"], 1000 - 32 + 1 + 1);
+  EXPECT_EQ(stats.Topics()["saa-claim.submitted"]["messages"], 1002);
+}
+
 TEST(EventStatsTest, ClaimsByStateFollowEachClaimsLatestVersion) {
   EventStats stats;
   stats.Add(Event("claim-events", StateChange("a", 1, "SUBMITTED")));

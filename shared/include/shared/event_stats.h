@@ -31,8 +31,8 @@ class EventStats {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Counts one message: its topic, its event_type (from the JSON value; "-" when it has none),
-  // and for claim-events the claim's latest state.
+  // Counts one message: its topic, its event_type (from the JSON value; "-" when it has none;
+  // see kMaxEventTypes), and for claim-events the claim's latest state.
   void Add(const KafkaMessage& m);
   // Takes a sample of the counts (once a second); a rate is the count since the oldest sample
   // of the last kWindow, per second. `restart` forgets the earlier samples (after a backlog).
@@ -44,6 +44,10 @@ class EventStats {
   nlohmann::json ClaimsByState() const;
 
   static constexpr std::chrono::seconds kWindow{5};
+  // Event types counted apart per topic; the others (and names over 64 bytes) are counted
+  // together under kOtherEventTypes, so a producer's made-up types cannot grow the counts.
+  static constexpr size_t kMaxEventTypes = 32;
+  static constexpr const char* kOtherEventTypes = "(other)";
 
  private:
   struct Counter {
