@@ -15,6 +15,7 @@ namespace {
 constexpr std::chrono::seconds kKafkaTimeout{10};
 constexpr int64_t kDefaultLimit = 100;
 constexpr int64_t kMaxLimit = 1000;
+constexpr size_t kMaxRedrive = 10000;
 
 std::string OriginalTopic(const std::string& dlq_topic) {
   return dlq_topic.substr(0, dlq_topic.size() - 4);  // without ".dlq"
@@ -78,7 +79,8 @@ bool ReadCriterion(const std::string& location, const std::string& name, const n
 HttpResponse ListDeadLettersRoute(const KafkaSettings& kafka, const HttpRequest& request) {
   const std::string topic = DeadLetterTopicFor(request.path_params.at("topic"));
   DeadLetterSelection selection;
-  int64_t limit = kDefaultLimit;
+  DeadLetterPage page;
+  page.keep = kDefaultLimit;
   FieldErrors errors;
   for (const auto& [name, value] : request.query) {
     if (name == "limit") {
@@ -86,27 +88,30 @@ HttpResponse ListDeadLettersRoute(const KafkaSettings& kafka, const HttpRequest&
       if (!n) {
         errors.push_back({"query.limit", "must be a whole number, 1 or more"});
       } else {
-        limit = *n;
+        page.keep = static_cast<size_t>(*n);
+      }
+    } else if (name == "from") {
+      if (!ParsePagePosition(value, &page.from_partition, &page.from_offset)) {
+        errors.push_back({"query.from", "must be a position partition:offset (the answer's next)"});
       }
     } else if (!ReadCriterion("query", name, value, &selection, &errors)) {
       errors.push_back({"query." + name,
                         "is not a filter of dead letters (partition, offsets, "
-                        "error, key, limit)"});
+                        "error, key, limit, from)"});
     }
   }
   if (!errors.empty()) return ValidationFailed(errors);
-  StatusOr<DeadLetters> read = ReadDeadLetters(kafka, topic, selection, kKafkaTimeout);
+  StatusOr<DeadLetters> read = ReadDeadLetters(kafka, topic, selection, page, kKafkaTimeout);
   if (!read.ok()) return RequestFailed(request, read.status());  // 404: no such topic
   nlohmann::json letters = nlohmann::json::array();
-  for (const KafkaMessage& m : read->picked) {
-    if (std::cmp_greater_equal(letters.size(), limit)) break;
-    letters.push_back(DeadLetterJson(m));
-  }
+  for (const KafkaMessage& m : read->picked) letters.push_back(DeadLetterJson(m));
   return JsonResponse(200, {{"topic", topic},
                             {"for", OriginalTopic(topic)},
                             {"total", read->total},
-                            {"selected", read->picked.size()},
-                            {"dead_letters", letters}})
+                            {"selected", read->selected},
+                            {"dead_letters", letters},
+                            {"next", read->next.empty() ? nlohmann::json(nullptr)
+                                                        : nlohmann::json(read->next)}})
       .WithHeader("Cache-Control", "no-store");
 }
 
@@ -145,8 +150,17 @@ HttpResponse RedriveRoute(const KafkaSettings& kafka, const HttpRequest& request
     }
   }
   if (!errors.empty()) return ValidationFailed(errors);
-  StatusOr<DeadLetters> read = ReadDeadLetters(kafka, topic, selection, kKafkaTimeout);
+  // Every chosen one is read (nothing else is kept), at most kMaxRedrive of them.
+  DeadLetterPage page = DeadLetterPage::Everything();
+  page.keep = kMaxRedrive;
+  StatusOr<DeadLetters> read = ReadDeadLetters(kafka, topic, selection, page, kKafkaTimeout);
   if (!read.ok()) return RequestFailed(request, read.status());  // 404: no such topic
+  if (!read->next.empty()) {
+    return ValidationFailed(
+        {{"body", std::to_string(read->selected) + " dead letters are chosen; a re-drive takes " +
+                      "at most " + std::to_string(kMaxRedrive) +
+                      ": choose fewer (partition and offsets)"}});
+  }
   const RedrivePlan plan = PlanRedrive(topic, read->picked);
   if (!dry_run && !plan.events.empty()) {
     const Status published = PublishRedrive(kafka, plan, kKafkaTimeout);

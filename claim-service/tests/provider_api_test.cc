@@ -358,6 +358,22 @@ TEST_F(ProviderApiTest, HostileMessagesAreDeadLetteredAndDoNotHoldUpAnotherProvi
   HttpResult letters = AsOperator("GET", "/dead-letters/mu-claim.submitted");
   ASSERT_EQ(letters.status, 200) << letters.body.substr(0, 500);
   EXPECT_EQ(letters.Json()["total"], 3);
+  EXPECT_EQ(letters.Json()["next"], nullptr);
+  // Read a page of one at a time, each going on from the last one's `next`.
+  std::set<std::string> paged;
+  std::string from;
+  for (int page = 0; page < 5; ++page) {
+    HttpResult one = AsOperator(
+        "GET", "/dead-letters/mu-claim.submitted?limit=1" + (from.empty() ? "" : "&from=" + from));
+    ASSERT_EQ(one.status, 200) << one.body.substr(0, 500);
+    ASSERT_EQ(one.Json()["dead_letters"].size(), 1u);
+    paged.insert(one.Json()["dead_letters"][0]["key"].get<std::string>());
+    if (one.Json()["next"].is_null()) break;
+    from = one.Json()["next"].get<std::string>();
+  }
+  EXPECT_EQ(paged, (std::set<std::string>{"many", "huge", "deep"}));
+  ExpectProblem(AsOperator("GET", "/dead-letters/mu-claim.submitted?from=3"), 422,
+                "validation-error");
   EXPECT_EQ(client().Get("/readyz").status, 200);
 }
 

@@ -40,7 +40,9 @@ std::optional<std::vector<KafkaMessage>> Read(const Options& options, const std:
     *code = kRefused;
     return std::nullopt;
   }
-  auto read = claims::ReadDeadLetters(KafkaSettingsOf(options), topic, selection, kKafkaTimeout);
+  // The operator's own process: every dead letter chosen (values shown within the JSON limits).
+  auto read = claims::ReadDeadLetters(KafkaSettingsOf(options), topic, selection,
+                                      claims::DeadLetterPage::Everything(), kKafkaTimeout);
   if (!read.ok()) {
     std::cerr << "claimsctl: " << read.status().message() << " (brokers " << options.brokers
               << "; set --brokers or KAFKA_BOOTSTRAP_SERVERS)\n";

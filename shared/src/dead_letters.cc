@@ -1,5 +1,8 @@
 #include "shared/dead_letters.h"
 
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <memory>
 
 #include <prometheus/registry.h>
@@ -102,21 +105,78 @@ OutgoingEvent RedriveEvent(const KafkaMessage& dead) {
   return event;
 }
 
+DeadLetterPage DeadLetterPage::Everything() {
+  DeadLetterPage page;
+  page.keep = SIZE_MAX;
+  page.scan = SIZE_MAX;
+  page.scan_bytes = SIZE_MAX;
+  return page;
+}
+
+bool ParsePagePosition(const std::string& text, int* partition, int64_t* offset) {
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos) return false;
+  const std::string p = text.substr(0, colon);
+  const std::string o = text.substr(colon + 1);
+  const auto whole = [](const std::string& t, auto* out) {
+    const auto [end, err] = std::from_chars(t.data(), t.data() + t.size(), *out);
+    return !t.empty() && err == std::errc() && end == t.data() + t.size() && *out >= 0;
+  };
+  return whole(p, partition) && whole(o, offset);
+}
+
 StatusOr<DeadLetters> ReadDeadLetters(const KafkaSettings& settings, const std::string& dlq_topic,
                                       const DeadLetterSelection& selection,
+                                      const DeadLetterPage& page,
                                       std::chrono::milliseconds timeout) {
   if (int64_t a = 0, b = 0;
       !selection.offsets.empty() && !ParseOffsetRange(selection.offsets, &a, &b)) {
     return InvalidArgument("offsets must be N or A-B, not '" + selection.offsets + "'");
   }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   StatusOr<std::unique_ptr<KafkaInspector>> inspector = KafkaInspector::Create(settings);
   if (!inspector.ok()) return inspector.status();
-  StatusOr<std::vector<KafkaMessage>> all = (*inspector)->ReadAll(dlq_topic, timeout);
-  if (!all.ok()) return all.status();
+  StatusOr<std::vector<PartitionWatermarks>> marks = (*inspector)->Watermarks(dlq_topic, timeout);
+  if (!marks.ok()) return marks.status();
   DeadLetters out;
-  out.total = all->size();
-  for (KafkaMessage& m : *all) {
-    if (IsSelected(selection, m)) out.picked.push_back(std::move(m));
+  for (const PartitionWatermarks& m : *marks) out.total += static_cast<size_t>(m.high - m.low);
+  size_t scanned = 0;
+  size_t bytes = 0;
+  bool stopped = false;
+  for (const PartitionWatermarks& m : *marks) {
+    if (stopped) break;
+    if (m.partition < page.from_partition) continue;
+    if (selection.partition >= 0 && m.partition != selection.partition) continue;
+    const int64_t first =
+        std::max(m.low, m.partition == page.from_partition ? page.from_offset : m.low);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    const Status read = (*inspector)
+                            ->ScanPartition(
+                                dlq_topic, m.partition, first, m.high,
+                                [&](KafkaMessage&& message) {
+                                  if (scanned >= page.scan || bytes >= page.scan_bytes) {
+                                    if (out.next.empty()) {
+                                      out.next = std::to_string(message.partition) + ":" +
+                                                 std::to_string(message.offset);
+                                    }
+                                    stopped = true;
+                                    return false;
+                                  }
+                                  ++scanned;
+                                  bytes += message.key.size() + message.value.size();
+                                  if (!IsSelected(selection, message)) return true;
+                                  ++out.selected;
+                                  if (out.picked.size() < page.keep) {
+                                    out.picked.push_back(std::move(message));
+                                  } else if (out.next.empty()) {
+                                    out.next = std::to_string(message.partition) + ":" +
+                                               std::to_string(message.offset);
+                                  }
+                                  return true;
+                                },
+                                std::max(left, std::chrono::milliseconds(1)));
+    if (!read.ok()) return read;
   }
   return out;
 }

@@ -143,6 +143,36 @@ StatusOr<std::vector<KafkaMessage>> KafkaInspector::ReadFrom(const std::string& 
   return all;
 }
 
+Status KafkaInspector::ScanPartition(const std::string& topic, int partition, int64_t from,
+                                     int64_t end, const std::function<bool(KafkaMessage&&)>& visit,
+                                     std::chrono::milliseconds timeout) {
+  if (from >= end) return Status::Ok();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, topic.c_str(), partition)->offset = from;
+  rd_kafka_assign(rk_, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  bool done = false;
+  while (!done && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      done = true;
+    } else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->partition == partition) {
+      if (m->offset < end && !visit(CopyKafkaMessage(*m))) done = true;
+      // Offsets may have gaps (transaction markers): the end is `end`, or the partition's.
+      if (m->offset + 1 >= end) done = true;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_assign(rk_, nullptr);
+  if (!done) {
+    return Unavailable("reading " + topic + "/" + std::to_string(partition) +
+                       " did not finish within " + std::to_string(timeout.count()) + " ms");
+  }
+  return Status::Ok();
+}
+
 StatusOr<std::unique_ptr<GroupOffsets>> GroupOffsets::Create(const KafkaSettings& settings,
                                                              const std::string& group) {
   StatusOr<rd_kafka_t*> rk = LookingClient(settings, group);

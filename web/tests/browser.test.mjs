@@ -92,7 +92,12 @@ test('/console: counts, search by state and by date, a claim\'s timeline', async
   await page.fill('#search-form input[name="policy_id"]', policyId);
   await page.click('#search-form button');
   const row = page.locator(`#results tr[data-claim="${paidClaim}"]`);
-  await row.waitFor();
+  // The unfiltered list shown before holds the claim too: wait for the search's own answer.
+  await page.waitForFunction((id) => {
+    const cells = [...document.querySelectorAll('#results tbody td:nth-child(2)')];
+    return document.querySelector(`#results tr[data-claim="${id}"]`) &&
+      cells.every((td) => td.textContent === 'PAID');
+  }, paidClaim);
   const states = await page.locator('#results tbody td:nth-child(2)').allInnerTexts();
   assert.ok(states.length >= 1 && states.every((s) => s === 'PAID'), `states: ${states}`);
   await shot(page, 'console-search');

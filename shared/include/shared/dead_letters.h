@@ -51,16 +51,38 @@ nlohmann::json DeadLetterJson(const KafkaMessage& m);
 // in its headers, so a consumer that keys on it (the provider intake) sees the same message.
 OutgoingEvent RedriveEvent(const KafkaMessage& dead);
 
-struct DeadLetters {
-  size_t total = 0;                  // every dead letter of the topic
-  std::vector<KafkaMessage> picked;  // those the selection chose, in partition, offset order
+// Where one read of a dead-letter topic starts and how much it does: from `from_offset` of
+// `from_partition` (then every later partition from its first offset), reading at most `scan`
+// messages and `scan_bytes` bytes of keys and values, keeping at most `keep` of those chosen.
+// Nothing read is kept but what is chosen, so a read costs at most `keep` dead letters.
+struct DeadLetterPage {
+  int from_partition = 0;
+  int64_t from_offset = 0;
+  size_t keep = 1000;
+  size_t scan = 100000;
+  size_t scan_bytes = size_t{64} << 20;
+
+  static DeadLetterPage Everything();  // from the start, with no bound
 };
 
-// The dead letters of `dlq_topic` that `selection` chooses, read from each partition's first to
-// its last offset. Errors: kInvalidArgument (offsets that do not parse, a bad setting),
+struct DeadLetters {
+  size_t total = 0;                  // every dead letter of the topic
+  size_t selected = 0;               // the ones read that the selection chose, kept or not
+  std::vector<KafkaMessage> picked;  // the first `keep` of them, in partition, offset order
+  // Where a next read goes on ("partition:offset"): the first chosen dead letter not kept, or
+  // where the read stopped at its bounds; empty when it read to the end and kept every one.
+  std::string next;
+};
+
+// "P:O" (a partition and an offset, both 0 or more) into *partition and *offset.
+bool ParsePagePosition(const std::string& text, int* partition, int64_t* offset);
+
+// The dead letters of `dlq_topic` that `selection` chooses, read as `page` says (in partition,
+// offset order). Errors: kInvalidArgument (offsets that do not parse, a bad setting),
 // kNotFound (no such topic), kUnavailable (no broker answered within `timeout`).
 StatusOr<DeadLetters> ReadDeadLetters(const KafkaSettings& settings, const std::string& dlq_topic,
                                       const DeadLetterSelection& selection,
+                                      const DeadLetterPage& page,
                                       std::chrono::milliseconds timeout);
 
 struct RedrivePlan {

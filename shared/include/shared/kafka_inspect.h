@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -58,6 +59,12 @@ class KafkaInspector {
   StatusOr<std::vector<KafkaMessage>> ReadFrom(const std::string& topic,
                                                const std::map<int, int64_t>& from,
                                                std::chrono::milliseconds timeout);
+  // Hands each message of `partition` of `topic` from offset `from` up to `end` (exclusive) to
+  // `visit`, in offset order, until `visit` returns false or `end` is reached; nothing is kept.
+  // Errors: kUnavailable (it did not get there within `timeout`).
+  Status ScanPartition(const std::string& topic, int partition, int64_t from, int64_t end,
+                       const std::function<bool(KafkaMessage&&)>& visit,
+                       std::chrono::milliseconds timeout);
 
  private:
   KafkaInspector() = default;
