@@ -45,7 +45,7 @@ StatusOr<std::unique_ptr<ClaimsJoiner>> ClaimsJoiner::Start(const ClaimsJoinerCo
   StatusOr<std::unique_ptr<KafkaInspector>> inspector = KafkaInspector::Create(config.kafka);
   if (!inspector.ok()) return inspector.status();
   j->inspector_ = std::move(*inspector);
-  CLAIMS_RETURN_IF_ERROR(j->Reconcile());
+  if (StatusOr<size_t> settled = j->Reconcile(); !settled.ok()) return settled.status();
   CLAIMS_RETURN_IF_ERROR(j->Assign());
   j->thread_ = std::thread([p = j.get()] { p->Run(); });
   Log(LogLevel::kInfo, "claims-joiner started",
@@ -65,13 +65,13 @@ ClaimsJoiner::~ClaimsJoiner() {
 // A record made but not recorded as published may have reached the topic before a crash: it
 // would be there after the topic's ends recorded when that publication started. Those found
 // are marked published, so each record is on the topic once.
-Status ClaimsJoiner::Reconcile() {
+StatusOr<size_t> ClaimsJoiner::Reconcile() {
   StatusOr<std::vector<JoinedOutput>> pending = store_->Unpublished();
   if (!pending.ok()) return pending.status();
-  if (pending->empty()) return Status::Ok();
+  if (pending->empty()) return size_t{0};
   StatusOr<std::map<int, int64_t>> from = store_->RelayStart();
   if (!from.ok()) return from.status();
-  if (from->empty()) return Status::Ok();  // no publication was ever started
+  if (from->empty()) return size_t{0};  // no publication was ever started
   StatusOr<std::vector<KafkaMessage>> tail =
       inspector_->ReadFrom(std::string(topics::kClaimPaymentsJoined), *from, kKafkaTimeout);
   if (!tail.ok()) return tail.status();
@@ -83,7 +83,8 @@ Status ClaimsJoiner::Reconcile() {
   }
   Log(LogLevel::kInfo, "joined records of the last run settled",
       {{"unpublished", pending->size()}, {"already_on_topic", found.size()}});
-  return store_->MarkPublished(found);
+  CLAIMS_RETURN_IF_ERROR(store_->MarkPublished(found));
+  return found.size();
 }
 
 Status ClaimsJoiner::Assign() {
@@ -115,6 +116,20 @@ Status ClaimsJoiner::PublishPending() {
   StatusOr<std::vector<JoinedOutput>> pending = store_->Unpublished();
   if (!pending.ok()) return pending.status();
   if (pending->empty()) return Status::Ok();
+  if (in_doubt_) {
+    // The last publish gave up while the producer may still be delivering its records (it
+    // tries for message.timeout.ms): wait until it has nothing in flight, then look on the
+    // topic, from the ends recorded before that publish, for what reached it. Only the rest is
+    // published again, and only then are new ends recorded.
+    CLAIMS_RETURN_IF_ERROR(publisher_->Flush(config_.publish_timeout));
+    StatusOr<size_t> arrived = Reconcile();
+    if (!arrived.ok()) return arrived.status();
+    published_ += static_cast<int64_t>(*arrived);
+    in_doubt_ = false;
+    pending = store_->Unpublished();
+    if (!pending.ok()) return pending.status();
+    if (pending->empty()) return Status::Ok();
+  }
   StatusOr<std::vector<PartitionWatermarks>> marks =
       inspector_->Watermarks(std::string(topics::kClaimPaymentsJoined), kKafkaTimeout);
   if (!marks.ok()) return marks.status();
@@ -128,7 +143,10 @@ Status ClaimsJoiner::PublishPending() {
         {std::string(topics::kClaimPaymentsJoined), o.claim_id, o.event_id, o.payload, {}});
     ids.push_back(o.event_id);
   }
-  CLAIMS_RETURN_IF_ERROR(publisher_->PublishAll(events, kKafkaTimeout));
+  if (Status published = publisher_->PublishAll(events, config_.publish_timeout); !published.ok()) {
+    in_doubt_ = true;
+    return published;
+  }
   CLAIMS_RETURN_IF_ERROR(store_->MarkPublished(ids));
   published_ += static_cast<int64_t>(ids.size());
   return Status::Ok();

@@ -36,29 +36,40 @@ class ClaimsJoinerTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(config_.data_dir); }
 
-  void Publish(std::string_view topic, const nlohmann::json& e) {
+  static OutgoingEvent EventOf(std::string_view topic, const nlohmann::json& e) {
     const std::string key = e.contains("claim_id")
                                 ? e["claim_id"].get<std::string>()
                                 : e["policy_details"]["policy_id"].get<std::string>();
-    const OutgoingEvent event{
-        std::string(topic), key, e["event_id"].get<std::string>(), e.dump(), {}};
+    return {std::string(topic), key, e["event_id"].get<std::string>(), e.dump(), {}};
+  }
+  void Publish(std::string_view topic, const nlohmann::json& e) {
+    const OutgoingEvent event = EventOf(topic, e);
     ASSERT_TRUE(publisher_->PublishAll({&event, 1}, std::chrono::seconds(20)).ok());
   }
-  // A paid claim's events, its settlement published before its claim events.
+  // A paid claim's events, its settlement published before its claim events (in one go).
   void PublishPaidClaim(const std::string& claim, const std::string& policy) {
-    Publish(topics::kPaymentEvents, ResultEvent(claim, "PAYMENT_SETTLED"));
-    Publish(topics::kClaimEvents,
-            ClaimEvent(claim, 2, "SUBMITTED", "RESERVED", "POLICY_CHECK_PASSED", policy));
-    Publish(topics::kClaimEvents,
-            ClaimEvent(claim, 3, "RESERVED", "PAYMENT_REQUESTED", "PAYMENT_REQUESTED", policy));
-    Publish(topics::kClaimEvents,
-            ClaimEvent(claim, 4, "PAYMENT_REQUESTED", "PAID", "PAYMENT_SETTLED", policy));
+    const std::vector<OutgoingEvent> events = {
+        EventOf(topics::kPaymentEvents, ResultEvent(claim, "PAYMENT_SETTLED")),
+        EventOf(topics::kClaimEvents,
+                ClaimEvent(claim, 2, "SUBMITTED", "RESERVED", "POLICY_CHECK_PASSED", policy)),
+        EventOf(topics::kClaimEvents,
+                ClaimEvent(claim, 3, "RESERVED", "PAYMENT_REQUESTED", "PAYMENT_REQUESTED", policy)),
+        EventOf(topics::kClaimEvents,
+                ClaimEvent(claim, 4, "PAYMENT_REQUESTED", "PAID", "PAYMENT_SETTLED", policy))};
+    ASSERT_TRUE(publisher_->PublishAll(events, std::chrono::seconds(20)).ok());
   }
+  // Every record on the output topic, once there are at least `at_least` (so a record there
+  // twice shows as two).
   std::vector<KafkaMessage> ReadJoined(size_t at_least) {
     testing::TopicReader reader(cluster_->bootstrap_servers(),
                                 std::string(topics::kClaimPaymentsJoined));
-    return reader.ReadUntil([&](const auto& m) { return m.size() >= at_least; },
-                            std::chrono::seconds(30));
+    reader.ReadUntil([&](const auto& m) { return m.size() >= at_least; }, std::chrono::seconds(30));
+    auto inspector = KafkaInspector::Create(config_.kafka);
+    EXPECT_TRUE(inspector.ok());
+    auto all =
+        (*inspector)->ReadAll(std::string(topics::kClaimPaymentsJoined), std::chrono::seconds(30));
+    EXPECT_TRUE(all.ok()) << all.status().ToString();
+    return all.ok() ? *all : std::vector<KafkaMessage>{};
   }
 
   std::unique_ptr<MockKafkaCluster> cluster_;
@@ -129,6 +140,32 @@ TEST_F(ClaimsJoinerTest, RecordsPublishedBeforeACrashAreNotPublishedAgain) {
   ASSERT_TRUE(joiner.ok()) << joiner.status().ToString();
   ReadJoined(2);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::map<std::string, int> per_claim;
+  for (const KafkaMessage& m : ReadJoined(2)) ++per_claim[m.key];
+  EXPECT_EQ(per_claim, (std::map<std::string, int>{{"c1", 1}, {"c2", 1}}));
+}
+
+// A broker that stalls longer than the publish waits: the publish gives up while the producer
+// still delivers the record, and the retry must not publish it a second time.
+TEST_F(ClaimsJoinerTest, ARecordIsPublishedOnceThoughItsPublishGaveUpOnAStalledBroker) {
+  config_.publish_timeout = std::chrono::milliseconds(500);
+  Publish(topics::kPolicyCreated, PolicyEvent("P1", 1));
+  PublishPaidClaim("c1", "P1");
+  auto joiner = ClaimsJoiner::Start(config_);
+  ASSERT_TRUE(joiner.ok()) << joiner.status().ToString();
+  ASSERT_EQ(ReadJoined(1).size(), 1u);
+  // Every answer 2 s late: the next record's publish gives up after 0.5 s, yet it is appended.
+  ASSERT_TRUE(cluster_->SetBrokerRtt(1, std::chrono::milliseconds(2000)).ok());
+  PublishPaidClaim("c2", "P1");
+  for (int i = 0; i < 300 && (*joiner)->outputs_published() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(cluster_->SetBrokerRtt(1, std::chrono::milliseconds(0)).ok());
+  for (int i = 0; i < 300 && (*joiner)->outputs_published() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ((*joiner)->outputs_published(), 2);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // room for a second copy
   std::map<std::string, int> per_claim;
   for (const KafkaMessage& m : ReadJoined(2)) ++per_claim[m.key];
   EXPECT_EQ(per_claim, (std::map<std::string, int>{{"c1", 1}, {"c2", 1}}));

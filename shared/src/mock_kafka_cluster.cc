@@ -50,4 +50,11 @@ Status MockKafkaCluster::SetBrokerUp(int id) {
   return Status::Ok();
 }
 
+Status MockKafkaCluster::SetBrokerRtt(int id, std::chrono::milliseconds rtt) {
+  const rd_kafka_resp_err_t err =
+      rd_kafka_mock_broker_set_rtt(cluster_, id, static_cast<int>(rtt.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return InvalidArgument(rd_kafka_err2str(err));
+  return Status::Ok();
+}
+
 }  // namespace claims

@@ -29,6 +29,9 @@ struct ClaimsJoinerConfig {
   KafkaSettings kafka;
   size_t max_batch = 1000;
   std::chrono::milliseconds poll_timeout{100};
+  // How long one publish of the joined records waits for the brokers to confirm them; the
+  // producer goes on delivering after that (message.timeout.ms), which a retry waits out.
+  std::chrono::milliseconds publish_timeout{30000};
 };
 
 class ClaimsJoiner {
@@ -46,7 +49,7 @@ class ClaimsJoiner {
 
  private:
   ClaimsJoiner() = default;
-  Status Reconcile();
+  StatusOr<size_t> Reconcile();  // how many records it found on the topic
   Status Assign();
   Status PublishPending();
   void Run();
@@ -58,6 +61,8 @@ class ClaimsJoiner {
   std::unique_ptr<KafkaEventPublisher> publisher_;
   std::unique_ptr<KafkaInspector> inspector_;  // the output topic's ends; the joiner's thread
   rd_kafka_t* consumer_ = nullptr;
+  // A publish gave up with records perhaps still on their way (the joiner's thread only).
+  bool in_doubt_ = false;
   std::atomic<int64_t> published_{0};
   std::atomic<bool> stop_{false};
   std::thread thread_;

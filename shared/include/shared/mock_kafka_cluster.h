@@ -4,6 +4,7 @@
 // run it. Traps of the 2.0.2 mock: docs/dependencies.md.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,9 @@ class MockKafkaCluster {
   // Takes broker `id` (1-based) down or up again, for fault tests.
   Status SetBrokerDown(int id);
   Status SetBrokerUp(int id);
+  // Delays every answer of broker `id` by `rtt` (0: none again): a stalled broker that still
+  // takes what it is sent, for fault tests.
+  Status SetBrokerRtt(int id, std::chrono::milliseconds rtt);
 
  private:
   MockKafkaCluster() = default;
