@@ -352,6 +352,32 @@ std::string SegmentFingerprint(const std::string& dir) {
 }
 }  // namespace
 
+namespace {
+
+constexpr const char* kDrainedFile = "drained";  // in an orphaned WAL: its files once drained
+
+std::string ReadDrainedMark(const std::string& dir) {
+  std::ifstream in(std::filesystem::path(dir) / kDrainedFile);
+  std::string mark;
+  std::getline(in, mark);
+  return mark;
+}
+
+// Records, under the WAL's lock (so its instance, come back meanwhile, is not written over),
+// which files the orphan had when it was drained.
+void WriteDrainedMark(const std::string& dir) {
+  auto lock = LockLogDir(PosixFileSystem(), dir);
+  if (!lock.ok()) return;  // taken again already: whoever holds it owns what comes next
+  const claims::Status written = claims::WriteFileAtomically(
+      (std::filesystem::path(dir) / kDrainedFile).string(), SegmentFingerprint(dir) + "\n");
+  if (!written.ok()) {
+    claims::Log(claims::LogLevel::kWarn, "cannot mark an orphaned WAL drained",
+                {{"wal_dir", dir}, {"error", written.ToString()}});
+  }
+}
+
+}  // namespace
+
 int ServiceStorage::AdoptOrphans() {
   std::lock_guard adopting(adopt_mu_);
   const std::filesystem::path root =
@@ -363,8 +389,9 @@ int ServiceStorage::AdoptOrphans() {
     if (!entry.is_directory() || dir == wal_dir_) continue;
     const std::string wal_id = ReadWalId(dir);
     if (wal_id.empty()) continue;
-    const auto seen = drained_.find(dir);
-    if (seen != drained_.end() && seen->second == SegmentFingerprint(dir)) continue;
+    // Drained already (by this instance or another) and not written since: nothing to do, so
+    // an orphan is adopted by one instance, once, however many run.
+    if (ReadDrainedMark(dir) == SegmentFingerprint(dir)) continue;
     JournalOptions options;
     options.wal_dir = dir;
     options.wal_id = wal_id;
@@ -398,7 +425,7 @@ int ServiceStorage::AdoptOrphans() {
                  {"last_lsn", target}});
     relay->reset();
     orphan->reset();
-    if (published) drained_[dir] = SegmentFingerprint(dir);  // after what Open itself wrote
+    if (published) WriteDrainedMark(dir);  // after what Open itself wrote
     ++drained;
   }
   return drained;

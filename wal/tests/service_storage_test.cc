@@ -54,6 +54,7 @@ TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
   auto cluster = claims::MockKafkaCluster::Start(1);
   ASSERT_TRUE(cluster.ok());
   ServiceStorageConfig config = TestConfig(root, (*cluster)->bootstrap_servers(), "live");
+  config.fsync = FsyncPolicy::kAlways;  // a second instance runs beside it below
 
   // An instance that committed one change and died before its relay published it, then
   // wrote a second batch to its WAL and died before committing that one.
@@ -112,7 +113,19 @@ TEST(ServiceStorageTest, OrphanedWalIsAdoptedAppliedAndPublished) {
       reader.ReadUntil([](const auto& m) { return !m.empty(); }, std::chrono::seconds(20));
   ASSERT_EQ(read.size(), 1u);
   EXPECT_EQ(read[0].EventId(), "orphan-event-1") << "orphan-event-2 never committed";
-  // Its own WAL is never adopted, and a drained orphan that has not changed is not opened again.
+  // Its own WAL is never adopted, and a drained orphan that has not changed is not opened again,
+  // by this instance or any other.
+  EXPECT_EQ((*live)->AdoptOrphans(), 0);
+  {
+    prometheus::Registry other_metrics;
+    ServiceStorageConfig other_config = config;
+    other_config.instance_id = "other";
+    auto other = ServiceStorage::Open(other_config, other_metrics);
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    EXPECT_EQ((*other)->AdoptOrphans(), 0) << "the orphan was drained by another instance";
+  }
+  // Stopped, "other" left a WAL of its own: drained once, then left alone too.
+  EXPECT_EQ((*live)->AdoptOrphans(), 1);
   EXPECT_EQ((*live)->AdoptOrphans(), 0);
   // Changed (its instance came back, wrote a batch and died before committing it): drained
   // again, which aborts the batch and publishes nothing more.

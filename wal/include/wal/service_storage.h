@@ -115,8 +115,7 @@ class ServiceStorage {
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<claims::KafkaEventPublisher> publisher_;
   std::unique_ptr<OutboxRelay> relay_;
-  std::mutex adopt_mu_;                         // one adoption round at a time; guards below
-  std::map<std::string, std::string> drained_;  // orphan WAL dir -> its files when drained
+  std::mutex adopt_mu_;  // one adoption round at a time; guards below
 };
 
 // Where a service's database and an instance's WAL live under `data_dir`.
