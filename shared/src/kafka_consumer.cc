@@ -232,19 +232,12 @@ void KafkaConsumer::StoreOffsets(std::span<const KafkaMessage> messages) {
   rd_kafka_topic_partition_list_destroy(list);
 }
 
-void KafkaConsumer::Pause() {
-  group_state_->paused = true;
+void KafkaConsumer::SetPaused(bool paused) {
+  group_state_->paused = paused;
   rd_kafka_topic_partition_list_t* assigned = nullptr;
   if (rd_kafka_assignment(rk_, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
-  (void)rd_kafka_pause_partitions(rk_, assigned);
-  rd_kafka_topic_partition_list_destroy(assigned);
-}
-
-void KafkaConsumer::Resume() {
-  group_state_->paused = false;
-  rd_kafka_topic_partition_list_t* assigned = nullptr;
-  if (rd_kafka_assignment(rk_, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
-  (void)rd_kafka_resume_partitions(rk_, assigned);
+  (void)(paused ? rd_kafka_pause_partitions(rk_, assigned)
+                : rd_kafka_resume_partitions(rk_, assigned));
   rd_kafka_topic_partition_list_destroy(assigned);
 }
 

@@ -45,6 +45,18 @@ bool ParseFsyncPolicy(std::string_view text, FsyncPolicy* policy) {
   return true;
 }
 
+const char* FsyncPolicyName(FsyncPolicy policy) {
+  switch (policy) {
+    case FsyncPolicy::kAlways:
+      return "always";
+    case FsyncPolicy::kInterval:
+      return "interval";
+    case FsyncPolicy::kNone:
+      return "none";
+  }
+  return "always";
+}
+
 struct Log::Writer {
   std::vector<NewEntry>* entries = nullptr;
   size_t bytes = 0;

@@ -123,18 +123,6 @@ namespace {
 
 constexpr const char* kFsyncFile = "fsync";  // in a WAL directory: its instance's fsync policy
 
-const char* FsyncName(FsyncPolicy p) {
-  switch (p) {
-    case FsyncPolicy::kAlways:
-      return "always";
-    case FsyncPolicy::kInterval:
-      return "interval";
-    case FsyncPolicy::kNone:
-      return "none";
-  }
-  return "always";
-}
-
 // fsync interval or none lets a power loss take the WAL's newest entries while the database
 // kept their commits (wal/docs/journal.md "fsync policies"): the events of those writes are
 // never published. That is a choice one instance may make for its own database, never one that
@@ -154,8 +142,8 @@ claims::Status CheckFsyncPolicies(const ServiceStorageConfig& config, const std:
     auto free = LockLogDir(PosixFileSystem(), dir);
     if (free.ok() || free.status().code() != claims::StatusCode::kLocked) continue;  // not running
     return claims::FailedPrecondition(
-        "the WAL fsync policy is " + std::string(FsyncName(config.fsync)) + " here and " + theirs +
-        " for the running instance of " + dir +
+        "the WAL fsync policy is " + std::string(FsyncPolicyName(config.fsync)) + " here and " +
+        theirs + " for the running instance of " + dir +
         ": instances sharing a database must all use --fsync always (interval and none are "
         "for one instance alone; wal/docs/journal.md)");
   }
@@ -219,7 +207,7 @@ claims::StatusOr<std::unique_ptr<ServiceStorage>> ServiceStorage::Open(
   s->journal_ = std::move(*journal);
   CLAIMS_RETURN_IF_ERROR(
       claims::WriteFileAtomically((std::filesystem::path(s->wal_dir_) / kFsyncFile).string(),
-                                  std::string(FsyncName(config.fsync)) + "\n"));
+                                  std::string(FsyncPolicyName(config.fsync)) + "\n"));
 
   auto publisher = claims::KafkaEventPublisher::Create(config.kafka, metrics);
   if (!publisher.ok()) return publisher.status();

@@ -106,8 +106,8 @@ class KafkaConsumer {
   // a member that waits out a failure keeps its partitions (it is evicted only if it stops
   // polling for max.poll.interval.ms). Messages fetched and not yet polled are dropped;
   // Resume() fetches again from after the last message polled from each partition.
-  void Pause();
-  void Resume();
+  void Pause() { SetPaused(true); }
+  void Resume() { SetPaused(false); }
   // The partition's end as this consumer's last fetch saw it (no request to the broker), or -1
   // when it has not fetched from it.
   int64_t CachedEndOffset(const std::string& topic, int partition) const;
@@ -122,6 +122,7 @@ class KafkaConsumer {
 
  private:
   KafkaConsumer() = default;
+  void SetPaused(bool paused);
   rd_kafka_t* rk_ = nullptr;
   std::string group_;
   // Subscribed by pattern: no matching topic yet is normal (no provider yet), not a warning.

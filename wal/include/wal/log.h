@@ -38,6 +38,8 @@ enum class FsyncPolicy { kAlways, kInterval, kNone };
 
 // Parses "always", "interval", "none".
 bool ParseFsyncPolicy(std::string_view text, FsyncPolicy* policy);
+// "always", "interval" or "none".
+const char* FsyncPolicyName(FsyncPolicy policy);
 
 // Told how the log's writes go (for metrics). OnGroup is called by the group's leader while it
 // holds the log's I/O lock, OnAppend by each writer after it is answered, with no lock: both
