@@ -56,7 +56,7 @@ bool IsSelected(const DeadLetterSelection& s, const KafkaMessage& m) {
 
 // The size of the value a stub dead letter left out (DeadLetter in kafka_consumer.h), or null.
 nlohmann::json ValueDropped(const KafkaMessage& m) {
-  const std::string dropped = HeaderOf(m, "value_dropped");
+  std::string dropped = HeaderOf(m, "value_dropped");
   if (dropped.empty()) return nullptr;
   try {
     return std::stoll(dropped);

@@ -141,7 +141,7 @@ class Exchange {
                                                     : Http::ConnectionControl::KeepAlive);
     auto written = writer_.send(static_cast<Http::Code>(response.status), response.body);
     written.then([state = state_](ssize_t) { --state->in_flight; },
-                 [state = state_](std::exception_ptr) { --state->in_flight; });
+                 [state = state_](const std::exception_ptr&) { --state->in_flight; });
     return true;
   }
 
