@@ -47,7 +47,8 @@ void SubmitClaims(const ClaimRouteDeps& d, const HttpRequest& request, Reply rep
         return PayloadTooLarge("the CSV body is past a limit: " + too_large + " (at most " +
                                std::to_string(kMaxClaimsPerSubmission) + " claims per submission)");
       }
-    } else if (!IsJsonMediaType(request.Header("content-type").value_or(""))) {
+    } else if (const std::string type = request.Header("content-type").value_or("");
+               !type.empty() && !IsJsonMediaType(type)) {
       return Problem(415, "unsupported-media-type", "Unsupported media type",
                      "claims are sent as application/json or text/csv");
     } else {

@@ -91,13 +91,13 @@ bool ParseJsonBody(const HttpRequest& request, nlohmann::json* body, HttpRespons
     return false;
   }
   // Only a JSON media type: a web page on another site can make a browser send a text/plain
-  // (or form) body to any address without asking, but not an application/json one.
+  // (or form) body to any address without asking, but not an application/json one. No
+  // Content-Type at all is read as JSON, as FastAPI (the original specifications' framework)
+  // does, so their clients work unchanged.
   const std::string type = request.Header("content-type").value_or("");
-  if (!IsJsonMediaType(type)) {
+  if (!type.empty() && !IsJsonMediaType(type)) {
     *problem = Problem(415, "unsupported-media-type", "Unsupported media type",
-                       type.empty()
-                           ? "the body has no Content-Type; send it as application/json"
-                           : "the body is " + CutText(type, 100) + "; send it as application/json");
+                       "the body is " + CutText(type, 100) + "; send it as application/json");
     return false;
   }
   std::string error;

@@ -41,8 +41,9 @@ HttpResponse RequestFailed(const HttpRequest& request, const Status& status);
 bool IsJsonMediaType(std::string_view content_type);
 
 // Parses a JSON body within `limits`. On failure returns false and sets *problem: a 400 for an
-// empty body or one that is not JSON (naming the position), a 415 unless the Content-Type is
-// JSON (IsJsonMediaType), or a 413 naming the limit (checked before anything is parsed).
+// empty body or one that is not JSON (naming the position), a 415 when a Content-Type is given
+// and is not JSON (IsJsonMediaType; none is read as JSON, as FastAPI does), or a 413 naming the
+// limit (checked before anything is parsed).
 bool ParseJsonBody(const HttpRequest& request, nlohmann::json* body, HttpResponse* problem,
                    const JsonLimits& limits = {});
 
